@@ -1,0 +1,53 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+# Both create or reuse .venv, install the package with its extras, and install
+# Graphviz's `dot` program from the system's packages when it is missing.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest bench graphviz clean
+
+demo: $(INSTALLED) graphviz
+	$(BIN)/autograd-mini demo --out out
+
+test: lint typecheck pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy
+
+pytest: $(INSTALLED) graphviz
+	$(BIN)/pytest
+
+bench: $(INSTALLED) graphviz
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/run.py
+
+$(INSTALLED): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+	  echo "error: could not create $(VENV); on Debian/Ubuntu install python3-venv" >&2; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Graphviz's `dot` comes from the system's packages, not from PyPI.
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	    echo "installing Graphviz (the 'dot' program) with apt-get"; \
+	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "error: Graphviz's 'dot' program is missing; install Graphviz (https://graphviz.org/download/," \
+	         "e.g. 'brew install graphviz' or 'dnf install graphviz') and run make again" >&2; \
+	    exit 1; \
+	  fi; }
+	@command -v dot >/dev/null 2>&1 || { echo "error: 'dot' is still not on PATH after installing Graphviz" >&2; exit 1; }
+
+clean:
+	rm -rf $(VENV) out site .pytest_cache .mypy_cache .ruff_cache .hypothesis

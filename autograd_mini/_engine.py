@@ -1,0 +1,633 @@
+"""The scalar engine: `Value` nodes, the derivative rule of every operation, and backprop.
+
+Each operation does three things in one place: compute its forward value, name the rule
+that turns the output's gradient into its operands' gradients, and record both on a new
+node. Rules are written only with arithmetic, so the same rule runs on floats (plain
+backprop, no new nodes) and on Values (``create_graph=True``: the gradient becomes a
+differentiable graph, which is how second derivatives work).
+"""
+
+from __future__ import annotations
+
+import linecache
+import math
+import numbers
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, Protocol, TypeVar, overload
+
+# A rule gets (upstream gradient, output, *operands), all floats or all Values, and
+# returns one gradient contribution per operand.
+Rule = Callable[..., tuple[Any, ...]]
+G = TypeVar("G", float, "Value")
+
+
+class AnomalyError(RuntimeError):
+    """Raised inside `detect_anomaly()` when backprop produces a NaN or an infinity."""
+
+
+class Value:
+    """A scalar in a computation graph: its value, its gradient, and how it was made.
+
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x + 1
+    >>> y.backward()
+    >>> y.data, x.grad
+    (10.0, 6.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "parents", "_rule", "_pending")
+    __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
+
+    data: float
+    grad: float
+    label: str
+    op: str
+    parents: tuple[Value, ...]
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
+        self.data = _as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.parents = ()
+        self._rule: Rule | None = None
+        self._pending: Any = 0.0  # this backward pass's gradient, before it is pushed on
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        op = f", op={self.op!r}" if self.op else ""
+        return f"Value({self.data!r}, grad={self.grad!r}{label}{op})"
+
+    # ---- arithmetic: forward value + rule --------------------------------------------
+
+    def __add__(self, other: Value | float) -> Value:
+        if not isinstance(other, Value):
+            if not _is_real(other):
+                return NotImplemented
+            other = Value(other)
+        return _node(self.data + other.data, (self, other), "+", _d_add)
+
+    def __sub__(self, other: Value | float) -> Value:
+        if not isinstance(other, Value):
+            if not _is_real(other):
+                return NotImplemented
+            other = Value(other)
+        return _node(self.data - other.data, (self, other), "-", _d_sub)
+
+    def __mul__(self, other: Value | float) -> Value:
+        if not isinstance(other, Value):
+            if not _is_real(other):
+                return NotImplemented
+            other = Value(other)
+        return _node(self.data * other.data, (self, other), "*", _d_mul)
+
+    def __truediv__(self, other: Value | float) -> Value:
+        if not isinstance(other, Value):
+            if not _is_real(other):
+                return NotImplemented
+            other = Value(other)
+        if other.data == 0.0:
+            raise ZeroDivisionError(f"division: divisor is zero ({self.data!r} / {other.data!r})")
+        return _node(self.data / other.data, (self, other), "/", _d_div)
+
+    def __pow__(self, exponent: Value | float) -> Value:
+        if isinstance(exponent, Value):
+            if not self.data > 0.0:
+                raise ValueError(
+                    f"pow: with a Value exponent the base must be > 0, got base {self.data!r}"
+                )
+            data = _power(self.data, exponent.data)
+            return _node(data, (self, exponent), "**", _d_pow)
+        if not _is_real(exponent):
+            return NotImplemented
+        n = float(exponent)
+        rule, op = _constant_power_rule(n)
+        return _node(_power(self.data, n), (self,), op, rule)
+
+    def __neg__(self) -> Value:
+        return _node(-self.data, (self,), "neg", _d_neg)
+
+    def __radd__(self, other: float) -> Value:
+        return _lift(other, "+") + self
+
+    def __rsub__(self, other: float) -> Value:
+        return _lift(other, "-") - self
+
+    def __rmul__(self, other: float) -> Value:
+        return _lift(other, "*") * self
+
+    def __rtruediv__(self, other: float) -> Value:
+        return _lift(other, "/") / self
+
+    def __rpow__(self, base: float) -> Value:
+        return _lift(base, "**") ** self
+
+    # ---- elementwise functions (defined below, as functions) -------------------------
+
+    def exp(self) -> Value:
+        """e to the power of this value."""
+        return exp(self)
+
+    def log(self) -> Value:
+        """Natural logarithm; the value must be > 0."""
+        return log(self)
+
+    def sqrt(self) -> Value:
+        """Square root; the value must be >= 0."""
+        return sqrt(self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return tanh(self)
+
+    def sigmoid(self) -> Value:
+        """Logistic sigmoid 1 / (1 + e^-x), computed without overflow."""
+        return sigmoid(self)
+
+    def relu(self) -> Value:
+        """max(0, x); its derivative at 0 is taken as 0."""
+        return relu(self)
+
+    def abs(self) -> Value:
+        """|x|; its derivative at 0 is taken as 0."""
+        return abs_(self)
+
+    def __abs__(self) -> Value:
+        return abs_(self)
+
+    # ---- backprop --------------------------------------------------------------------
+
+    def backward(self) -> None:
+        """Add d(self)/d(node) to ``node.grad`` for every node this value depends on.
+
+        Gradients accumulate across calls and across fan-out, as in PyTorch; reset them
+        with `zero_grad`. For gradients that are themselves differentiable, see
+        `gradients(..., create_graph=True)`.
+        """
+        order = topological_order(self)
+        self._pending = 1.0
+        _backprop_floats(order, accumulate=True)
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0.0 on this value and every node it depends on."""
+        for node in topological_order(self):
+            node.grad = 0.0
+
+
+_new_value = object.__new__
+
+
+def _node(data: float, parents: tuple[Value, ...], op: str, rule: Rule) -> Value:
+    """Make a non-leaf node; the fast path every operation goes through."""
+    out: Value = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.op = op
+    out.parents = parents
+    out._rule = _anomaly_checked(rule, op) if _anomaly_depth else rule
+    out._pending = 0.0
+    return out
+
+
+def _is_real(x: object) -> bool:
+    """True for int, float and numpy real scalars; False for bool, complex, str, ..."""
+    t = type(x)
+    return t is float or t is int or (isinstance(x, numbers.Real) and t is not bool)
+
+
+def _as_float(x: object) -> float:
+    if type(x) is float:
+        return x
+    if _is_real(x):
+        return float(x)  # type: ignore[arg-type]
+    raise TypeError(
+        f"Value needs a real number (int, float or numpy real scalar), "
+        f"got {type(x).__name__} {x!r}"
+    )
+
+
+def _lift(x: object, op: str) -> Value:
+    """Wrap a plain number met on the left of an operator."""
+    if not _is_real(x):
+        raise TypeError(f"unsupported operand for {op}: {type(x).__name__} {x!r} and Value")
+    return Value(x)  # type: ignore[arg-type]
+
+
+def _data(x: Any) -> Any:
+    """The number inside a Value; anything else as it is (float, numpy array)."""
+    return x.data if isinstance(x, Value) else x
+
+
+def _step(x: Any) -> Any:
+    """1.0 where x > 0, else 0.0 (never a node: the derivative of a step is 0)."""
+    return (_data(x) > 0) * 1.0
+
+
+def _sign(x: Any) -> Any:
+    """-1.0, 0.0 or 1.0 (never a node)."""
+    d = _data(x)
+    return (d > 0) * 1.0 - (d < 0) * 1.0
+
+
+def _power(base: float, exponent: float) -> float:
+    """base ** exponent on floats, with errors that name the operands."""
+    if base == 0.0 and exponent < 0.0:
+        raise ZeroDivisionError(f"pow: 0.0 cannot be raised to the negative power {exponent!r}")
+    if base < 0.0 and not exponent.is_integer():
+        raise ValueError(
+            f"pow: negative base {base!r} with non-integer exponent {exponent!r} is not real"
+        )
+    try:
+        return base**exponent
+    except OverflowError:
+        raise OverflowError(f"pow: {base!r} ** {exponent!r} overflows a float") from None
+
+
+# ---- derivative rules: d(out)/d(operand) times the upstream gradient g ---------------
+# Each returns one contribution per operand. Written with arithmetic only, so they run
+# on floats (first order) and on Values (create_graph=True, for higher orders).
+
+
+def _d_add(g: G, out: G, a: G, b: G) -> tuple[G, G]:
+    return g, g
+
+
+def _d_sub(g: G, out: G, a: G, b: G) -> tuple[G, G]:
+    return g, -g
+
+
+def _d_mul(g: G, out: G, a: G, b: G) -> tuple[G, G]:
+    return g * b, g * a
+
+
+def _d_div(g: G, out: G, a: G, b: G) -> tuple[G, G]:
+    return g / b, -g * out / b  # d(a/b)/db = -a/b**2 = -out/b
+
+
+def _d_pow(g: G, out: G, a: G, b: G) -> tuple[G, G]:
+    return g * b * a ** (b - 1), g * out * log(a)  # d(a**b)/db = a**b * ln a
+
+
+def _d_neg(g: G, out: G, x: G) -> tuple[G]:
+    return (-g,)
+
+
+@lru_cache(maxsize=256)
+def _constant_power_rule(n: float) -> tuple[Rule, str]:
+    """The rule and op name of x ** n for a fixed number n (cached: x**2 is common)."""
+
+    def _d_power(g: G, out: G, x: G) -> tuple[G | float]:
+        if n == 0.0:
+            return (0.0,)
+        return (g * n * x ** (n - 1.0),)
+
+    return _d_power, f"**{n:g}"
+
+
+def _d_exp(g: G, out: G, x: G) -> tuple[G]:
+    return (g * out,)
+
+
+def _d_log(g: G, out: G, x: G) -> tuple[G]:
+    return (g / x,)
+
+
+def _d_sqrt(g: G, out: G, x: G) -> tuple[G]:
+    return (g * 0.5 / out,)
+
+
+def _d_tanh(g: G, out: G, x: G) -> tuple[G]:
+    return (g * (1.0 - out * out),)
+
+
+def _d_sigmoid(g: G, out: G, x: G) -> tuple[G]:
+    return (g * out * (1.0 - out),)
+
+
+def _d_relu(g: G, out: G, x: G) -> tuple[G]:
+    return (g * _step(x),)
+
+
+def _d_abs(g: G, out: G, x: G) -> tuple[G]:
+    return (g * _sign(x),)
+
+
+def _d_identity(g: G, out: G, x: G) -> tuple[G]:
+    return (g,)
+
+
+def _d_sum(g: G, out: G, *terms: G) -> tuple[G, ...]:
+    return (g,) * len(terms)
+
+
+def _d_dot(g: G, out: G, *operands: G) -> tuple[G, ...]:
+    n = len(operands) // 2  # operands are w_1..w_n, x_1..x_n
+    return tuple([g * x for x in operands[n:]] + [g * w for w in operands[:n]])
+
+
+# ---- elementwise functions: a Value gives a Value, a number gives a float -------------
+
+
+def _float_arg(x: object, op: str) -> float:
+    if _is_real(x):
+        return float(x)  # type: ignore[arg-type]
+    raise TypeError(f"{op}: expected a Value or a real number, got {type(x).__name__} {x!r}")
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(f"exp: result overflows a float for operand {x!r}") from None
+
+
+def _log(x: float) -> float:
+    if not x > 0.0 and not math.isnan(x):
+        raise ValueError(f"log: operand must be > 0, got {x!r}")
+    return math.log(x)
+
+
+def _sqrt(x: float) -> float:
+    if x < 0.0:
+        raise ValueError(f"sqrt: operand must be >= 0, got {x!r}")
+    return math.sqrt(x)
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # x < 0, so e <= 1 and nothing overflows
+    return e / (1.0 + e)
+
+
+def _relu(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+def _unary(name: str, forward: Callable[[float], float], rule: Rule) -> Any:
+    """Build the public function `name`: forward on floats, a node on Values."""
+
+    @overload
+    def function(x: Value) -> Value: ...
+    @overload
+    def function(x: float) -> float: ...
+    def function(x: Value | float) -> Value | float:
+        if isinstance(x, Value):
+            return _node(forward(x.data), (x,), name, rule)
+        return forward(_float_arg(x, name))
+
+    function.__name__ = function.__qualname__ = name
+    return function
+
+
+class _UnaryFunction(Protocol):
+    """The type of the functions made by `_unary`: Value in, Value out; number in, float out."""
+
+    @overload
+    def __call__(self, x: Value) -> Value: ...
+    @overload
+    def __call__(self, x: float) -> float: ...
+    def __call__(self, x: Value | float) -> Value | float: ...
+
+
+exp: _UnaryFunction = _unary("exp", _exp, _d_exp)
+log: _UnaryFunction = _unary("log", _log, _d_log)
+sqrt: _UnaryFunction = _unary("sqrt", _sqrt, _d_sqrt)
+tanh: _UnaryFunction = _unary("tanh", math.tanh, _d_tanh)
+sigmoid: _UnaryFunction = _unary("sigmoid", _sigmoid, _d_sigmoid)
+relu: _UnaryFunction = _unary("relu", _relu, _d_relu)
+abs_: _UnaryFunction = _unary("abs", abs, _d_abs)
+_identity: _UnaryFunction = _unary("identity", float, _d_identity)
+
+
+def _as_value(x: Value | float, op: str) -> Value:
+    return x if isinstance(x, Value) else Value(_float_arg(x, op))
+
+
+def sum_(terms: Iterable[Value | float]) -> Value:
+    """The sum of many terms as one node (n edges, not n - 1 additions).
+
+    >>> sum_([Value(1.0), 2.0, Value(3.0)]).data
+    6.0
+    """
+    parents = tuple([_as_value(t, "sum") for t in terms])
+    return _node(math.fsum([p.data for p in parents]), parents, "sum", _d_sum)
+
+
+def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Value:
+    """w_1 x_1 + ... + w_n x_n as one node: how a neuron adds up its inputs.
+
+    >>> dot([Value(2.0), Value(3.0)], [1.0, -1.0]).data
+    -1.0
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(
+            f"dot: the two sequences differ in length ({len(weights)} and {len(inputs)})"
+        )
+    parents = tuple([_as_value(t, "dot") for t in weights] + [_as_value(t, "dot") for t in inputs])
+    n = len(weights)
+    data = math.fsum([parents[i].data * parents[n + i].data for i in range(n)])
+    return _node(data, parents, "dot", _d_dot)
+
+
+# ---- traversal, written once: used by backprop, gradients and rendering ---------------
+
+
+def topological_order(*roots: Value) -> list[Value]:
+    """Every node the roots depend on, each once, parents before the nodes made from them.
+
+    Iterative (no recursion), so a chain of any depth works.
+
+    >>> x = Value(1.0, label="x")
+    >>> [v.label or v.op for v in topological_order(x * x + 1)]
+    ['x', '*', '', '+']
+    """
+    order: list[Value] = []
+    seen: set[Value] = set()
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.parents))]
+        while stack:
+            node, unvisited_parents = stack[-1]
+            for parent in unvisited_parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append((parent, iter(parent.parents)))
+                    break
+            else:  # every parent is in `order`: the node can follow them
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def _backprop_floats(order: list[Value], *, accumulate: bool) -> None:
+    """Backprop on plain floats: push each node's pending gradient into its parents.
+
+    Visits nodes from the last back, so each node's gradient is complete when its turn
+    comes. ``accumulate`` adds each node's gradient into ``node.grad`` (what `backward`
+    does); without it the gradients stay in ``_pending`` for `gradients` to read. This is
+    the hottest loop in the library: unary and binary nodes get their own branches.
+    """
+    node = None
+    try:
+        for node in reversed(order):
+            g = node._pending
+            if accumulate:
+                node.grad += g
+                node._pending = 0.0
+            rule = node._rule
+            if rule is None:
+                continue
+            parents = node.parents
+            if len(parents) == 2:
+                a, b = parents
+                da, db = rule(g, node.data, a.data, b.data)
+                a._pending += da
+                b._pending += db
+            elif len(parents) == 1:
+                (a,) = parents
+                (da,) = rule(g, node.data, a.data)
+                a._pending += da
+            else:
+                contributions = rule(g, node.data, *[p.data for p in parents])
+                for parent, contribution in zip(parents, contributions):
+                    parent._pending += contribution
+    except BaseException as error:
+        _clear_pending(order)
+        if isinstance(error, ArithmeticError) and node is not None:
+            raise _backward_error(node, error) from error
+        raise
+
+
+def _backprop_values(order: list[Value]) -> None:
+    """Backprop whose gradients are Values (``create_graph=True``): the same rules, fed
+    the nodes themselves, build the gradient as a graph that can be differentiated."""
+    node = None
+    try:
+        for node in reversed(order):
+            rule = node._rule
+            if rule is None:
+                continue
+            contributions = rule(node._pending, node, *node.parents)
+            for parent, contribution in zip(node.parents, contributions):
+                pending = parent._pending
+                is_zero = type(pending) is float and pending == 0.0
+                parent._pending = contribution if is_zero else pending + contribution
+    except BaseException as error:
+        _clear_pending(order)
+        if isinstance(error, ArithmeticError) and node is not None:
+            raise _backward_error(node, error) from error
+        raise
+
+
+def _clear_pending(order: list[Value]) -> None:
+    for node in order:
+        node._pending = 0.0
+
+
+def _backward_error(node: Value, error: ArithmeticError) -> ArithmeticError:
+    """The same kind of error, saying which operation's derivative failed and where."""
+    operands = ", ".join(repr(_data(p)) for p in node.parents)
+    return type(error)(f"backward of {node.op!r} at operand(s) {operands}: {error}")
+
+
+@overload
+def gradients(
+    output: Value, inputs: Sequence[Value], *, create_graph: bool = ...
+) -> list[Any]: ...
+@overload
+def gradients(output: Value, inputs: Value, *, create_graph: bool = ...) -> Any: ...
+def gradients(
+    output: Value, inputs: Value | Sequence[Value], *, create_graph: bool = False
+) -> Any:
+    """d(output)/d(input) for each input, leaving every ``.grad`` untouched.
+
+    Floats by default. With ``create_graph=True`` each gradient is a Value built from the
+    graph, so it can be differentiated again (the equivalent of PyTorch's
+    ``backward(create_graph=True)`` and ``torch.autograd.grad``). An input the output does
+    not depend on gets 0.0.
+
+    >>> x = Value(3.0)
+    >>> gradients(x * x * x, x)
+    27.0
+    >>> dy = gradients(x * x * x, x, create_graph=True)
+    >>> gradients(dy, x)
+    18.0
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"gradients: output must be a Value, got {type(output).__name__}")
+    single = isinstance(inputs, Value)
+    wanted: list[Value] = [inputs] if single else list(inputs)  # type: ignore[list-item]
+    for x in wanted:
+        if not isinstance(x, Value):
+            raise TypeError(f"gradients: inputs must be Values, got {type(x).__name__} {x!r}")
+    order = topological_order(output)
+    output._pending = 1.0
+    if create_graph:
+        _backprop_values(order)
+    else:
+        _backprop_floats(order, accumulate=False)
+    result = [x._pending for x in wanted]
+    _clear_pending(order)
+    return result[0] if single else result
+
+
+# ---- anomaly mode ----------------------------------------------------------------------
+
+_anomaly_depth = 0
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Within this block, nodes remember the user line that made them, and backprop
+    raises `AnomalyError` naming that line when an operation's gradient is NaN or inf.
+
+    Outside it nothing is recorded: nodes made here keep checking when used later.
+    """
+    global _anomaly_depth
+    _anomaly_depth += 1
+    try:
+        yield
+    finally:
+        _anomaly_depth -= 1
+
+
+def _user_frame() -> str:
+    """'file:line in function: source' for the nearest caller outside this package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return "<unknown>"
+    filename, lineno = frame.f_code.co_filename, frame.f_lineno
+    source = linecache.getline(filename, lineno).strip()
+    return f'File "{filename}", line {lineno}, in {frame.f_code.co_name}: {source}'
+
+
+def _anomaly_checked(rule: Rule, op: str) -> Rule:
+    """Wrap a rule so a non-finite gradient it produces is reported with its origin."""
+    origin = _user_frame()
+
+    def checked(g: Any, out: Any, *operands: Any) -> tuple[Any, ...]:
+        contributions = rule(g, out, *operands)
+        for index, c in enumerate(contributions):
+            value = _data(c)
+            if not math.isfinite(value):
+                raise AnomalyError(
+                    f"backward of {op!r} produced {value!r} for its operand {index} "
+                    f"(operands {[_data(x) for x in operands]}, upstream gradient {_data(g)!r}); "
+                    f"the node was created at {origin}"
+                )
+        return contributions
+
+    return checked
