@@ -5,12 +5,15 @@
 >>> y = (x * x).tanh()
 >>> y.backward()
 >>> round(x.grad, 6)
-0.001073
+0.005364
 """
 
 from autograd_mini._engine import AnomalyError as AnomalyError
 from autograd_mini._engine import Value as Value
-from autograd_mini._engine import abs_ as abs
+
+# `abs` and `sum` are attributes only (no __all__ lists them), so a star import
+# never shadows the builtins.
+from autograd_mini._engine import abs_ as abs  # noqa: F401
 from autograd_mini._engine import detect_anomaly as detect_anomaly
 from autograd_mini._engine import dot as dot
 from autograd_mini._engine import exp as exp
@@ -19,8 +22,13 @@ from autograd_mini._engine import log as log
 from autograd_mini._engine import relu as relu
 from autograd_mini._engine import sigmoid as sigmoid
 from autograd_mini._engine import sqrt as sqrt
-from autograd_mini._engine import sum_ as sum
+from autograd_mini._engine import sum_ as sum  # noqa: F401
 from autograd_mini._engine import tanh as tanh
 from autograd_mini._engine import topological_order as topological_order
+from autograd_mini._functional import grad as grad
+from autograd_mini._functional import value_and_grad as value_and_grad
+from autograd_mini._gradcheck import GradcheckError as GradcheckError
+from autograd_mini._gradcheck import gradcheck as gradcheck
+from autograd_mini._gradcheck import gradgradcheck as gradgradcheck
 
 __version__ = "0.1.0"

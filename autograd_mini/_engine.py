@@ -39,7 +39,7 @@ class Value:
     (10.0, 6.0)
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "_rule", "_pending")
+    __slots__ = ("_pending", "_rule", "data", "grad", "label", "op", "parents")
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
     data: float
@@ -208,8 +208,7 @@ def _as_float(x: object) -> float:
     if _is_real(x):
         return float(x)  # type: ignore[arg-type]
     raise TypeError(
-        f"Value needs a real number (int, float or numpy real scalar), "
-        f"got {type(x).__name__} {x!r}"
+        f"Value needs a real number (int, float or numpy real scalar), got {type(x).__name__} {x!r}"
     )
 
 
@@ -245,9 +244,10 @@ def _power(base: float, exponent: float) -> float:
             f"pow: negative base {base!r} with non-integer exponent {exponent!r} is not real"
         )
     try:
-        return base**exponent
+        result: float = base**exponent
     except OverflowError:
         raise OverflowError(f"pow: {base!r} ** {exponent!r} overflows a float") from None
+    return result
 
 
 # ---- derivative rules: d(out)/d(operand) times the upstream gradient g ---------------
@@ -541,14 +541,10 @@ def _backward_error(node: Value, error: ArithmeticError) -> ArithmeticError:
 
 
 @overload
-def gradients(
-    output: Value, inputs: Sequence[Value], *, create_graph: bool = ...
-) -> list[Any]: ...
+def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = ...) -> list[Any]: ...
 @overload
 def gradients(output: Value, inputs: Value, *, create_graph: bool = ...) -> Any: ...
-def gradients(
-    output: Value, inputs: Value | Sequence[Value], *, create_graph: bool = False
-) -> Any:
+def gradients(output: Value, inputs: Value | Sequence[Value], *, create_graph: bool = False) -> Any:
     """d(output)/d(input) for each input, leaving every ``.grad`` untouched.
 
     Floats by default. With ``create_graph=True`` each gradient is a Value built from the
@@ -566,7 +562,7 @@ def gradients(
     if not isinstance(output, Value):
         raise TypeError(f"gradients: output must be a Value, got {type(output).__name__}")
     single = isinstance(inputs, Value)
-    wanted: list[Value] = [inputs] if single else list(inputs)  # type: ignore[list-item]
+    wanted: list[Value] = [inputs] if isinstance(inputs, Value) else list(inputs)
     for x in wanted:
         if not isinstance(x, Value):
             raise TypeError(f"gradients: inputs must be Values, got {type(x).__name__} {x!r}")
