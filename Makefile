@@ -7,12 +7,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench graphviz clean
+.PHONY: demo test lint typecheck pytest docs bench graphviz clean
 
 demo: $(INSTALLED) graphviz
 	$(BIN)/autograd-mini demo --out out
 
-test: lint typecheck pytest
+test: lint typecheck pytest docs
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -23,6 +23,10 @@ typecheck: $(INSTALLED)
 
 pytest: $(INSTALLED) graphviz
 	$(BIN)/pytest
+
+# The documentation site, built strictly (any warning fails) into site/; nothing is fetched.
+docs: $(INSTALLED) graphviz
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 bench: $(INSTALLED) graphviz
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
