@@ -1,8 +1,8 @@
 """Function transforms: `grad` and `value_and_grad`, in the style of JAX.
 
 They differentiate plain Python functions written with Value operators and the
-autograd_mini functions. Called on numbers they return floats. Called on Values (as
-happens inside another `grad`) they return Values built with ``create_graph=True``, so
+autograd_mini functions. Called on numbers they return floats. Inside another
+transformed function they return Values built with ``create_graph=True``, so
 ``grad(grad(f))`` is the second derivative.
 """
 
@@ -13,6 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd_mini._engine import Value, _identity, _is_real, gradients
+
+# How many transformed functions are running. Inside one, a gradient must stay a Value
+# graph even when its own arguments are plain numbers: ``f`` may close over an outer
+# Value, as in ``grad(lambda x: x * grad(lambda y: x * y)(2.0))``.
+_depth = 0
 
 
 def value_and_grad(
@@ -33,10 +38,15 @@ def value_and_grad(
                     f"argnums {argnums!r} asks for argument {position}, "
                     f"but {len(args)} argument(s) were given"
                 )
-        nested = any(isinstance(a, Value) for a in args)
+        global _depth
+        nested = _depth > 0 or any(isinstance(a, Value) for a in args)
         inputs = {position: _as_input(args[position], position) for position in positions}
         call_args = [inputs.get(i, arg) for i, arg in enumerate(args)]
-        output = f(*call_args)
+        _depth += 1
+        try:
+            output = f(*call_args)
+        finally:
+            _depth -= 1
         if isinstance(output, Value):
             grads = gradients(output, list(inputs.values()), create_graph=nested)
         elif _is_real(output):  # f does not depend on its inputs at all
