@@ -1,0 +1,453 @@
+"""Neurons, layers and multi-layer perceptrons built from engine Values, and saving them.
+
+Every weight and bias is a `Value` whose label is its dotted name (``layers.0.neurons.2.w.1``),
+so a rendered graph shows which parameter is which.
+
+>>> import autograd_mini as am
+>>> from autograd_mini.nn import MLP
+>>> model = MLP(2, [3, 1], seed=0)
+>>> y = model([1.0, -2.0])
+>>> y.backward()
+>>> len(model.parameters()), model.parameters()[0].label
+(13, 'layers.0.neurons.0.w.0')
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import tempfile
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from autograd_mini._engine import Value, _is_real, dot
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+"""The activation names a neuron accepts."""
+
+FORMAT_NAME = "autograd_mini.state"
+FORMAT_VERSION = 1
+"""`save` writes this version; `load` reads it."""
+
+Seed = int | random.Random | None
+Input = Sequence[Value | float]
+
+
+def _check_activation(activation: object, what: str = "activation") -> str:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        valid = ", ".join(repr(a) for a in ACTIVATIONS)
+        raise ValueError(f"unknown {what} {activation!r}; valid ones are {valid}")
+    return activation
+
+
+def _check_size(n: object, what: str) -> int:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return n
+
+
+def _rng(seed: Seed) -> random.Random:
+    """A generator from a seed: an int (reproducible), None (fresh entropy) or a Random."""
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
+        return random.Random(seed)
+    raise TypeError(f"seed must be an int, None or a random.Random, got {type(seed).__name__}")
+
+
+def init_bound(activation: str, fan_in: int, fan_out: int) -> float:
+    """Half-width of the uniform range weights are drawn from.
+
+    He (Kaiming) uniform, sqrt(6 / fan_in), for relu, which zeroes half its inputs;
+    Glorot (Xavier) uniform, sqrt(6 / (fan_in + fan_out)), for sigmoid, tanh and linear.
+    Both keep the signal's variance roughly constant from layer to layer.
+
+    >>> init_bound("relu", 6, 1), init_bound("tanh", 4, 2)
+    (1.0, 1.0)
+    """
+    if _check_activation(activation) == "relu":
+        return math.sqrt(6.0 / fan_in)
+    return math.sqrt(6.0 / (fan_in + fan_out))
+
+
+class Module:
+    """Base class: a module owns named parameters; calling it runs the forward pass.
+
+    Subclasses define `named_parameters` and `__call__`; everything else follows.
+    """
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Each parameter with its stable dotted name, in a fixed order."""
+        return []
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (a leaf Value), in the order of `named_parameters`."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0.0 (gradients accumulate otherwise)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """Parameter values by name: a plain dict of floats, easy to copy or serialise."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        """Set parameter values from a mapping with exactly this module's names.
+
+        Everything is checked before anything is assigned: on a missing or unexpected
+        name, or a value that is not a finite real number, ValueError, and the module is
+        unchanged.
+        """
+        values = _validated_values(self, state)
+        for (_, p), value in zip(self.named_parameters(), values):
+            p.data = value
+
+    def architecture(self) -> dict[str, Any]:
+        """What it takes to rebuild this module: its type and constructor arguments."""
+        return {"type": type(self).__name__}
+
+    def _label_parameters(self) -> None:
+        for name, p in self.named_parameters():
+            p.label = name
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        raise NotImplementedError(f"{type(self).__name__} does not define a forward pass")
+
+
+def _validated_values(module: Module, state: Mapping[str, object]) -> list[float]:
+    """The state's values in the module's parameter order, or ValueError naming the problem."""
+    if not isinstance(state, Mapping):
+        raise TypeError(f"state must be a mapping of names to numbers, got {type(state).__name__}")
+    names = [name for name, _ in module.named_parameters()]
+    missing = [n for n in names if n not in state]
+    expected = set(names)
+    unexpected = [k for k in state if k not in expected]
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"missing {_few(missing)}")
+        if unexpected:
+            parts.append(f"unexpected {_few(unexpected)}")
+        raise ValueError(
+            f"state does not match the {type(module).__name__}'s parameters: " + "; ".join(parts)
+        )
+    values = []
+    for name in names:
+        value = state[name]
+        if not _is_real(value):
+            raise ValueError(
+                f"parameter {name!r}: expected a real number, got {type(value).__name__} {value!r}"
+            )
+        number = float(value)  # type: ignore[arg-type]
+        if not math.isfinite(number):
+            raise ValueError(f"parameter {name!r}: value {number!r} is not finite")
+        values.append(number)
+    return values
+
+
+def _few(names: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return f"{len(names)} name(s): {shown}{more}"
+
+
+def _check_input(x: object, nin: int, who: str) -> Input:
+    if isinstance(x, Value) or _is_real(x) or isinstance(x, str):
+        raise TypeError(f"{who} expects a list of {nin} numbers or Values, got {x!r}")
+    try:
+        n = len(x)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"{who} expects a list of {nin} numbers or Values, got {type(x).__name__}"
+        ) from None
+    if n != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {n}")
+    return x  # type: ignore[return-value]
+
+
+class Neuron(Module):
+    """One unit: ``activation(w · x + b)``, the weighted sum a single `dot` node.
+
+    Weights are drawn uniformly by `init_bound` (He for relu, Glorot otherwise) from
+    ``seed``; the bias starts at 0. ``fan_out`` is the number of units in the neuron's
+    layer (Glorot uses it; a standalone neuron has 1).
+
+    >>> n = Neuron(2, activation="tanh", seed=0)
+    >>> n
+    Neuron(2, activation='tanh', bias=True)
+    >>> [name for name, _ in n.named_parameters()]
+    ['w.0', 'w.1', 'b']
+    >>> n.w[0].data = 1.0; n.w[1].data = -1.0
+    >>> round(n([0.5, 0.25]).data, 6)   # tanh(0.5 - 0.25)
+    0.244919
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "sigmoid",
+        bias: bool = True,
+        seed: Seed = None,
+        *,
+        fan_out: int = 1,
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        self.activation = _check_activation(activation)
+        rng = _rng(seed)
+        bound = init_bound(activation, nin, _check_size(fan_out, "fan_out"))
+        self.w: list[Value] = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
+        self.b: Value | None = Value(0.0) if bias else None
+        self._label_parameters()
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        named = [(f"w.{i}", w) for i, w in enumerate(self.w)]
+        if self.b is not None:
+            named.append(("b", self.b))
+        return named
+
+    def architecture(self) -> dict[str, Any]:
+        return {
+            "type": "Neuron",
+            "nin": self.nin,
+            "activation": self.activation,
+            "bias": self.b is not None,
+        }
+
+    def __call__(self, x: Input) -> Value:
+        _check_input(x, self.nin, "Neuron")
+        return self._forward(x)
+
+    def _forward(self, x: Input) -> Value:
+        z = dot(self.w, x)
+        if self.b is not None:
+            z = z + self.b
+        activation = self.activation
+        if activation == "sigmoid":
+            return z.sigmoid()
+        if activation == "tanh":
+            return z.tanh()
+        if activation == "relu":
+            return z.relu()
+        return z
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r}, bias={self.b is not None})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs.
+
+    Returns a single Value when ``nout == 1``, else a list of Values.
+
+    >>> layer = Layer(3, 2, activation="relu", seed=1)
+    >>> layer
+    Layer(3 -> 2, activation='relu', bias=True)
+    >>> len(layer([1.0, 2.0, 3.0]))
+    2
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "sigmoid",
+        bias: bool = True,
+        seed: Seed = None,
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        self.nout = _check_size(nout, "nout")
+        self.activation = _check_activation(activation)
+        self.bias = bool(bias)
+        rng = _rng(seed)
+        self.neurons = [Neuron(nin, activation, bias, rng, fan_out=nout) for _ in range(nout)]
+        self._label_parameters()
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"neurons.{i}.{name}", p)
+            for i, neuron in enumerate(self.neurons)
+            for name, p in neuron.named_parameters()
+        ]
+
+    def architecture(self) -> dict[str, Any]:
+        return {
+            "type": "Layer",
+            "nin": self.nin,
+            "nout": self.nout,
+            "activation": self.activation,
+            "bias": self.bias,
+        }
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        _check_input(x, self.nin, "Layer")
+        out = self._forward(x)
+        return out[0] if len(out) == 1 else out
+
+    def _forward(self, x: Input) -> list[Value]:
+        return [neuron._forward(x) for neuron in self.neurons]
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin} -> {self.nout}, activation={self.activation!r}, bias={self.bias})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers of sizes ``nouts`` applied in turn.
+
+    Hidden layers use ``activation``; the last uses ``output_activation`` (None means the
+    same as ``activation``). One ``seed`` draws every layer's weights in order.
+
+    >>> model = MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=0)
+    >>> model
+    MLP(2 -> 16 -> 16 -> 1, 337 parameters)
+      layers.0: Layer(2 -> 16, activation='tanh', bias=True)
+      layers.1: Layer(16 -> 16, activation='tanh', bias=True)
+      layers.2: Layer(16 -> 1, activation='linear', bias=True)
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "sigmoid",
+        output_activation: str | None = None,
+        bias: bool = True,
+        seed: Seed = None,
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        if isinstance(nouts, int) or not isinstance(nouts, Sequence) or len(nouts) == 0:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        self.nouts = [_check_size(n, "each layer size in nouts") for n in nouts]
+        self.activation = _check_activation(activation)
+        if output_activation is None:
+            output_activation = activation
+        self.output_activation = _check_activation(output_activation, "output_activation")
+        self.bias = bool(bias)
+        rng = _rng(seed)
+        sizes = [nin, *self.nouts]
+        last = len(self.nouts) - 1
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                self.output_activation if i == last else activation,
+                bias,
+                rng,
+            )
+            for i in range(len(self.nouts))
+        ]
+        self._label_parameters()
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"layers.{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
+
+    def architecture(self) -> dict[str, Any]:
+        return {
+            "type": "MLP",
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "bias": self.bias,
+        }
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        _check_input(x, self.nin, "MLP")
+        out: Input = x
+        for layer in self.layers:
+            out = layer._forward(out)
+        result: list[Value] = out  # type: ignore[assignment]
+        return result[0] if len(result) == 1 else result
+
+    def __repr__(self) -> str:
+        sizes = " -> ".join(str(n) for n in [self.nin, *self.nouts])
+        lines = [f"MLP({sizes}, {len(self.parameters())} parameters)"]
+        lines += [f"  layers.{i}: {layer!r}" for i, layer in enumerate(self.layers)]
+        return "\n".join(lines)
+
+
+# ---- saving and loading ------------------------------------------------------------------
+
+
+def save(module: Module, path: str | os.PathLike[str]) -> None:
+    """Write the module's parameters and architecture to ``path`` as JSON.
+
+    The file is written next to its destination under a temporary name and then renamed
+    over it, so a crash never leaves a half-written file. Non-finite parameters raise
+    ValueError (JSON has no NaN) and nothing is written.
+    """
+    state = module.state_dict()
+    for name, value in state.items():
+        if not math.isfinite(value):
+            raise ValueError(f"save: parameter {name!r} is {value!r}, which JSON cannot hold")
+    document = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "architecture": module.architecture(),
+        "parameters": state,
+    }
+    text = json.dumps(document, indent=1, allow_nan=False) + "\n"
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(
+        dir=directory, prefix=os.path.basename(path) + ".", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"non-finite value {name} in the file")
+
+
+def load(module: Module, path: str | os.PathLike[str]) -> None:
+    """Set ``module``'s parameters from a file written by `save`.
+
+    The whole file is checked first: invalid or truncated JSON, another format or
+    version, a different architecture, missing or extra parameters, or a non-finite
+    value raise ValueError naming the problem, and the module is left unchanged.
+    """
+    path = os.fspath(path)
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
+    try:
+        document = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"load: {path!r} is not valid JSON (truncated?): {error}") from None
+    except ValueError as error:
+        raise ValueError(f"load: {path!r}: {error}") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        raise ValueError(f"load: {path!r} is not an autograd_mini parameter file")
+    version = document.get("version")
+    if version != FORMAT_VERSION:
+        raise ValueError(
+            f"load: {path!r} has format version {version!r}; this version reads {FORMAT_VERSION}"
+        )
+    architecture = document.get("architecture")
+    if architecture != module.architecture():
+        raise ValueError(
+            f"load: {path!r} holds a model with architecture {architecture!r}, "
+            f"but the model is {module.architecture()!r}"
+        )
+    state = document.get("parameters")
+    if not isinstance(state, dict):
+        raise ValueError(f"load: {path!r} has no 'parameters' object")
+    try:
+        module.load_state_dict(state)
+    except ValueError as error:
+        raise ValueError(f"load: {path!r}: {error}") from None

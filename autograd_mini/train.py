@@ -1,0 +1,248 @@
+# ruff: noqa: N803  (X for a feature matrix, as usual in ML code)
+"""Mini-batch training with a progress bar, and prediction and accuracy helpers.
+
+>>> from autograd_mini import datasets, nn, train
+>>> X, y = datasets.xor()
+>>> model = nn.MLP(2, [4, 1], activation="tanh", output_activation="linear", seed=0)
+>>> history = train.fit(model, X, y, loss="binary_cross_entropy_with_logits",
+...                     optimizer="adam", lr=0.1, epochs=100, progress=False)
+>>> history[-1] < history[0], train.accuracy(model, X, y)
+(True, 1.0)
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import random
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tqdm import tqdm
+
+from autograd_mini import losses
+from autograd_mini._engine import Value
+from autograd_mini.nn import Module
+from autograd_mini.optim import SGD, Adam, Optimizer
+
+LossFunction = Callable[[Any, Any], Value]
+
+LOSSES: dict[str, Callable[..., Value]] = {
+    "mse": losses.mse,
+    "binary_cross_entropy": losses.binary_cross_entropy,
+    "binary_cross_entropy_with_logits": losses.binary_cross_entropy_with_logits,
+    "softmax_cross_entropy": losses.softmax_cross_entropy,
+}
+"""Loss names `fit` accepts; a named loss averages over the batch (``reduction="mean"``)."""
+
+OPTIMIZERS = ("sgd", "adam")
+DEFAULT_LR = {"sgd": 0.1, "adam": 0.01}
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError):  # a closed or unusual stream
+        return False
+
+
+def _loss_function(loss: str | LossFunction) -> LossFunction:
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            valid = ", ".join(repr(name) for name in LOSSES)
+            raise ValueError(f"fit: unknown loss {loss!r}; valid names are {valid}")
+        return functools.partial(LOSSES[loss], reduction="mean")
+    if not callable(loss):
+        raise TypeError(f"fit: loss must be a loss name or a callable, got {loss!r}")
+    return loss
+
+
+def _optimizer(model: Module, optimizer: str | Optimizer, lr: float | None) -> Optimizer:
+    if isinstance(optimizer, Optimizer):
+        if lr is not None:
+            raise ValueError("fit: lr applies only when the optimizer is given by name")
+        return optimizer
+    if optimizer == "sgd":
+        return SGD(model.parameters(), lr=DEFAULT_LR["sgd"] if lr is None else lr)
+    if optimizer == "adam":
+        return Adam(model.parameters(), lr=DEFAULT_LR["adam"] if lr is None else lr)
+    raise ValueError(
+        f"fit: optimizer must be an Optimizer or one of 'sgd', 'adam', got {optimizer!r}"
+    )
+
+
+def _positive_int(value: object, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"fit: {name} must be a positive int, got {value!r}")
+    return value
+
+
+def fit(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    *,
+    loss: str | LossFunction = "mse",
+    optimizer: str | Optimizer = "adam",
+    lr: float | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    seed: int | random.Random | None = 0,
+    progress: bool = True,
+    callback: Callable[[int, float], None] | None = None,
+) -> list[float]:
+    """Train ``model`` on ``(X, y)``; return the loss of each epoch.
+
+    Each epoch shuffles the examples (from ``seed``) into batches of ``batch_size``
+    (None: the whole set, unshuffled), and for each batch runs the model, computes
+    ``loss(predictions, targets)``, backpropagates and takes an optimizer step.
+
+    - ``loss``: a name from `LOSSES` (averaged over the batch) or any callable taking the
+      batch's predictions (a list of model outputs) and targets and returning a Value.
+    - ``optimizer``: ``"adam"`` or ``"sgd"`` with learning rate ``lr`` (defaults 0.01 and
+      0.1), or an `Optimizer` already built on the model's parameters.
+    - An epoch's loss is the batch losses averaged, weighted by batch size, as they were
+      computed during the epoch (before each step).
+    - ``progress``: a tqdm bar over epochs showing the running loss, drawn only when
+      standard error is a terminal.
+    - ``callback(epoch, loss)`` runs after each epoch.
+
+    A loss that becomes NaN or infinite stops training with FloatingPointError.
+    """
+    if not isinstance(model, Module):
+        raise TypeError(
+            f"fit: model must be an autograd_mini.nn.Module, got {type(model).__name__}"
+        )
+    n = len(X)
+    if n == 0:
+        raise ValueError("fit: X is empty")
+    if len(y) != n:
+        raise ValueError(f"fit: X has {n} examples but y has {len(y)}")
+    epochs = _positive_int(epochs, "epochs")
+    size = n if batch_size is None else min(_positive_int(batch_size, "batch_size"), n)
+    loss_function = _loss_function(loss)
+    opt = _optimizer(model, optimizer, lr)
+    rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+    order = list(range(n))
+    history: list[float] = []
+    bar = tqdm(
+        total=epochs,
+        desc="fit",
+        unit="epoch",
+        file=sys.stderr,
+        disable=not (progress and _stderr_is_terminal()),
+        dynamic_ncols=True,
+    )
+    try:
+        for epoch in range(epochs):
+            if size < n:
+                rng.shuffle(order)
+            total = 0.0
+            for start in range(0, n, size):
+                batch = order[start : start + size]
+                predictions = [model(X[i]) for i in batch]
+                batch_loss = loss_function(predictions, [y[i] for i in batch])
+                if not isinstance(batch_loss, Value):
+                    raise TypeError(
+                        f"fit: the loss must return a Value, got {type(batch_loss).__name__}"
+                    )
+                if not math.isfinite(batch_loss.data):
+                    raise FloatingPointError(
+                        f"fit: the loss became {batch_loss.data!r} in epoch {epoch}, batch "
+                        f"starting at position {start}; try a smaller learning rate"
+                    )
+                model.zero_grad()
+                opt.zero_grad()
+                batch_loss.backward()
+                opt.step()
+                total += batch_loss.data * len(batch)
+                bar.set_postfix(loss=f"{total / (start + len(batch)):.4g}", refresh=False)
+            history.append(total / n)
+            bar.update(1)
+            if callback is not None:
+                callback(epoch, history[-1])
+    finally:
+        bar.close()
+    return history
+
+
+def _numbers(out: Value | list[Value]) -> float | list[float]:
+    return out.data if isinstance(out, Value) else [v.data for v in out]
+
+
+def predict(model: Module, X: Sequence[Sequence[float]]) -> list[Any]:
+    """The model's outputs on each row of ``X`` as floats (lists of floats for several outputs).
+
+    >>> from autograd_mini.nn import Neuron
+    >>> n = Neuron(1, activation="linear", seed=0)
+    >>> n.w[0].data = 2.0
+    >>> predict(n, [[1.0], [3.0]])
+    [2.0, 6.0]
+    """
+    return [_numbers(model(x)) for x in X]
+
+
+THRESHOLDS = {"sigmoid": 0.5, "relu": 0.5, "tanh": 0.0, "linear": 0.0}
+"""Default decision threshold for one output, by output activation: the midpoint for a
+sigmoid probability (or a relu fitted to 0/1), zero for a tanh or a logit."""
+
+
+def _output_activation(model: Module) -> str:
+    activation = getattr(model, "output_activation", None) or getattr(model, "activation", None)
+    return activation if isinstance(activation, str) else "linear"
+
+
+def accuracy(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    threshold: float | None = None,
+) -> float:
+    """The fraction of examples classified correctly.
+
+    One output: binary, the prediction is positive when the output exceeds ``threshold``
+    and the label is positive when it does too (so 0/1 and −1/1 labels both work); the
+    threshold defaults from the output activation (`THRESHOLDS`). Several outputs: the
+    predicted class is the argmax, compared with an int label (or a one-hot list's argmax).
+    """
+    n = len(X)
+    if n == 0:
+        raise ValueError("accuracy: X is empty")
+    if len(y) != n:
+        raise ValueError(f"accuracy: X has {n} examples but y has {len(y)}")
+    t = THRESHOLDS.get(_output_activation(model), 0.0) if threshold is None else threshold
+    correct = 0
+    for x, label in zip(X, y):
+        out = _numbers(model(x))
+        if isinstance(out, float):
+            correct += (out > t) == (_label_number(label) > t)
+        else:
+            correct += _argmax(out) == _class_of(label, len(out))
+    return correct / n
+
+
+def _label_number(label: object) -> float:
+    if isinstance(label, Value):
+        return label.data
+    if isinstance(label, int | float) and not isinstance(label, bool):
+        return float(label)
+    raise ValueError(f"accuracy: a single-output model needs number labels, got {label!r}")
+
+
+def _argmax(values: Sequence[float]) -> int:
+    return max(range(len(values)), key=values.__getitem__)
+
+
+def _class_of(label: object, k: int) -> int:
+    if isinstance(label, Sequence):
+        if len(label) != k:
+            raise ValueError(f"accuracy: one-hot label has {len(label)} entries, model has {k}")
+        return _argmax([float(v) for v in label])
+    if (
+        isinstance(label, bool)
+        or not isinstance(label, int | float)
+        or not float(label).is_integer()
+    ):
+        raise ValueError(f"accuracy: class labels must be ints, got {label!r}")
+    return int(label)
