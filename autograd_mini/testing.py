@@ -32,11 +32,11 @@ __all__ = ["Expression", "expressions", "operands"]
 
 # Where each operation is smooth and well conditioned: (low, high, smallest |x| allowed).
 _DOMAINS: dict[str, tuple[float, float, float]] = {
-    "add": (-100.0, 100.0, 0.0),
-    "sub": (-100.0, 100.0, 0.0),
-    "mul": (-100.0, 100.0, 0.0),
-    "div": (-100.0, 100.0, 0.1),
-    "neg": (-100.0, 100.0, 0.0),
+    "add": (-10.0, 10.0, 0.0),
+    "sub": (-10.0, 10.0, 0.0),
+    "mul": (-10.0, 10.0, 0.0),
+    "div": (-10.0, 10.0, 0.1),
+    "neg": (-10.0, 10.0, 0.0),
     "pow": (0.1, 10.0, 0.0),
     "exp": (-30.0, 30.0, 0.0),
     "log": (1e-2, 1e3, 0.0),

@@ -175,8 +175,8 @@ def test_first_and_second_derivatives_of_every_binary_operation(
     name: str, data: st.DataObject
 ) -> None:
     f, domain_a, domain_b = BINARY[name]
-    a = data.draw(operands(domain_a).filter(lambda t: abs(t) < 10), label="a")
-    b = data.draw(operands(domain_b).filter(lambda t: abs(t) < 10), label="b")
+    a = data.draw(operands(domain_a), label="a")
+    b = data.draw(operands(domain_b), label="b")
     assert am.gradgradcheck(f, [a, b])
 
 
