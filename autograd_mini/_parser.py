@@ -1,0 +1,339 @@
+"""A safe parser for the expressions the command line differentiates, such as ``tanh(x*y) + x**2``.
+
+The text is parsed by Python's `ast` and checked against a short whitelist: real
+numbers, the named variables, ``+ - * / **``, unary minus and plus, parentheses, and
+one-argument calls to the library's functions. It is evaluated by walking the tree
+into Value operations; user text is never given to `eval` or `exec`.
+
+>>> expression = parse("tanh(x * y) + x**2", ["x", "y"])
+>>> expression.names
+('x', 'y')
+>>> round(expression.evaluate({"x": 0.5, "y": -1.0}), 6)
+-0.212117
+>>> parse("x.__class__", ["x"])
+Traceback (most recent call last):
+...
+autograd_mini._parser.ExpressionError: attribute access is not allowed: 'x.__class__'
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import unicodedata
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from autograd_mini._engine import Value, abs_, exp, log, relu, sigmoid, sqrt, tanh
+
+FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "exp": exp,
+    "log": log,
+    "sqrt": sqrt,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "abs": abs_,
+}
+"""The functions an expression may call, each with exactly one argument."""
+
+CONSTANTS = {"pi": math.pi, "e": math.e}
+"""Names with a fixed value, unless a variable of the same name is given."""
+
+MAX_LENGTH = 10_000
+"""Longer expressions are refused (the parse itself must stay cheap)."""
+
+_OPERATORS: dict[type[ast.operator], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+}
+
+# Refused constructs, by the syntax class that makes them, and how the error names them.
+_REFUSED: dict[type[ast.AST], str] = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscripts",
+    ast.Lambda: "lambda expressions",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.JoinedStr: "strings",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "'and' and 'or'",
+    ast.IfExp: "conditional expressions",
+    ast.Tuple: "tuples",
+    ast.List: "lists",
+    ast.Set: "sets",
+    ast.Dict: "dicts",
+    ast.NamedExpr: "assignment expressions",
+    ast.Starred: "starred arguments",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Slice: "subscripts",
+}
+
+_STATEMENTS: dict[type[ast.AST], str] = {
+    ast.Import: "import statements",
+    ast.ImportFrom: "import statements",
+    ast.Assign: "assignments",
+    ast.AugAssign: "assignments",
+    ast.AnnAssign: "assignments",
+    ast.FunctionDef: "function definitions",
+    ast.ClassDef: "class definitions",
+    ast.Delete: "del statements",
+}
+
+
+class ExpressionError(ValueError):
+    """The expression is not valid or uses something outside the whitelist."""
+
+
+class Expression:
+    """A checked expression: its text, the variables it uses, and how to evaluate it."""
+
+    def __init__(self, text: str, tree: ast.expr, names: tuple[str, ...]) -> None:
+        self.text = text
+        self.names = names  # the variables used, in order of first appearance
+        self._tree = tree
+
+    def __repr__(self) -> str:
+        return f"Expression({self.text!r}, names={self.names!r})"
+
+    def evaluate(self, values: Mapping[str, Value | float]) -> Value | float:
+        """The expression's value, with each variable taken from ``values``.
+
+        Variables given as Values build a graph that can be backpropagated; the
+        parts that use only numbers are computed as plain floats.
+        """
+        missing = [name for name in self.names if name not in values]
+        if missing:
+            raise ExpressionError(f"name {missing[0]!r} has no value")
+        results: list[Any] = []
+        stack: list[tuple[ast.expr, bool]] = [(self._tree, False)]
+        while stack:  # post-order walk with an explicit stack: any depth works
+            node, operands_done = stack.pop()
+            if isinstance(node, ast.Constant):
+                results.append(float(node.value))  # type: ignore[arg-type]  # an int or float
+            elif isinstance(node, ast.Name):
+                name = _normal(node.id)
+                results.append(values[name] if name in self.names else CONSTANTS[name])
+            elif not operands_done:
+                stack.append((node, True))
+                stack.extend((child, False) for child in reversed(_operands(node)))
+            elif isinstance(node, ast.BinOp):
+                right = results.pop()
+                left = results.pop()
+                results.append(_binary(type(node.op), left, right))
+            elif isinstance(node, ast.UnaryOp):
+                operand = results.pop()
+                results.append(-operand if isinstance(node.op, ast.USub) else operand)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                results.append(FUNCTIONS[_normal(node.func.id)](results.pop()))
+        result: Value | float = results.pop()
+        return result
+
+    def function(self) -> Callable[..., Any]:
+        """The expression as a function of its variables, positionally in `names` order."""
+
+        def f(*args: Value | float) -> Value | float:
+            return self.evaluate(dict(zip(self.names, args)))
+
+        f.__name__ = self.text
+        return f
+
+
+def parse(text: str, variables: Collection[str] = ()) -> Expression:
+    """Check ``text`` against the whitelist; the names in ``variables`` may appear in it.
+
+    Raises `ExpressionError` with a one-line message naming what was refused.
+
+    >>> parse("2 * sqrt(x) - pi", ["x"]).names
+    ('x',)
+    >>> parse("y + 1", ["x"])
+    Traceback (most recent call last):
+    ...
+    autograd_mini._parser.ExpressionError: name 'y' has no value; give it one with --at y=NUMBER
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"expression must be a str, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is too long ({len(text)} > {MAX_LENGTH} characters)")
+    if not text.strip():
+        raise ExpressionError("the expression is empty")
+    known = {_normal(v) for v in variables}
+    for name in sorted(known & FUNCTIONS.keys()):
+        raise ExpressionError(f"{name!r} is a function; give the variable another name")
+    tree = _syntax_tree(text)
+    names: list[str] = []
+    callees: set[ast.AST] = set()
+    for node in ast.walk(tree):  # breadth first: the outermost offence is reported
+        if node in callees:
+            continue  # a function's name, already checked with its call
+        _check_node(node, text, known)
+        if isinstance(node, ast.Call):
+            callees.add(node.func)
+        elif isinstance(node, ast.Name):
+            name = _normal(node.id)
+            if name in known and name not in names:
+                names.append(name)
+    return Expression(text, tree, tuple(names))
+
+
+def _syntax_tree(text: str) -> ast.expr:
+    try:
+        return ast.parse(text.strip(), mode="eval").body
+    except SyntaxError as error:
+        statement = _statement_kind(text.strip())
+        if statement:
+            raise ExpressionError(f"{statement} are not allowed: give one expression") from None
+        where = f" at column {error.offset}" if error.offset else ""
+        detail = "" if error.msg == "invalid syntax" else f": {_one_line(error.msg)}"
+        raise ExpressionError(f"invalid syntax{where}{detail}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("the expression is nested too deeply") from None
+    except ValueError as error:  # e.g. a number literal with too many digits, a NUL byte
+        raise ExpressionError(f"invalid expression: {_one_line(str(error))}") from None
+
+
+def _statement_kind(text: str) -> str | None:
+    """What kind of statement ``text`` is, if Python reads it as statements."""
+    try:
+        module = ast.parse(text, mode="exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    for statement in module.body:
+        for kind, name in _STATEMENTS.items():
+            if isinstance(statement, kind):
+                return name
+    if len(module.body) > 1:
+        return "several statements"
+    return "statements" if module.body else None
+
+
+def _check_node(node: ast.AST, text: str, known: set[str]) -> None:
+    if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Load, ast.Name, ast.Call)):
+        pass  # checked below, or (the Load context) harmless
+    elif isinstance(node, (ast.operator, ast.unaryop)):
+        return  # judged with their BinOp or UnaryOp
+    elif isinstance(node, ast.Constant):
+        _check_constant(node, text)
+        return
+    else:
+        what = _REFUSED.get(type(node), f"'{type(node).__name__}' expressions")
+        verb = "is" if what in ("attribute access", "await", "yield") else "are"
+        raise ExpressionError(f"{what} {verb} not allowed: {_source(node, text)}")
+    if isinstance(node, ast.BinOp) and type(node.op) not in _OPERATORS:
+        symbol = _source_operator(node, text)
+        raise ExpressionError(
+            f"the operator {symbol} is not allowed (use + - * / **): {_source(node, text)}"
+        )
+    if isinstance(node, ast.UnaryOp) and not isinstance(node.op, (ast.USub, ast.UAdd)):
+        symbol = "'not'" if isinstance(node.op, ast.Not) else "'~'"
+        raise ExpressionError(f"the operator {symbol} is not allowed: {_source(node, text)}")
+    if isinstance(node, ast.Name):
+        _check_name(node, text, known)
+    if isinstance(node, ast.Call):
+        _check_call(node, text)
+
+
+def _check_constant(node: ast.Constant, text: str) -> None:
+    value = node.value
+    if isinstance(value, (str, bytes)):
+        raise ExpressionError(f"strings are not allowed: {_source(node, text)}")
+    if isinstance(value, bool) or value is None or value is Ellipsis:
+        raise ExpressionError(f"only numbers are allowed as constants, not {value!r}")
+    if isinstance(value, complex):
+        raise ExpressionError(f"complex numbers are not allowed: {_source(node, text)}")
+    try:
+        float(value)
+    except OverflowError:
+        raise ExpressionError(f"the number {_source(node, text)} is too large") from None
+
+
+def _check_name(node: ast.Name, text: str, known: set[str]) -> None:
+    name = _normal(node.id)
+    if name in known or name in CONSTANTS:
+        return
+    if name in FUNCTIONS:
+        raise ExpressionError(f"the function {name!r} must be called, as in {name}(x)")
+    raise ExpressionError(f"name {name!r} has no value; give it one with --at {name}=NUMBER")
+
+
+def _check_call(node: ast.Call, text: str) -> None:
+    if not isinstance(node.func, ast.Name):
+        raise ExpressionError(
+            f"only the functions {', '.join(FUNCTIONS)} may be called: {_source(node, text)}"
+        )
+    name = _normal(node.func.id)
+    if name not in FUNCTIONS:
+        raise ExpressionError(
+            f"unknown function {name!r}; the functions are {', '.join(FUNCTIONS)}"
+        )
+    if node.keywords:
+        raise ExpressionError(f"keyword arguments are not allowed: {_source(node, text)}")
+    if any(isinstance(arg, ast.Starred) for arg in node.args):
+        raise ExpressionError(f"starred arguments are not allowed: {_source(node, text)}")
+    if len(node.args) != 1:
+        raise ExpressionError(
+            f"{name} takes exactly one argument, got {len(node.args)}: {_source(node, text)}"
+        )
+
+
+def _operands(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
+
+
+def _binary(op: type[ast.operator], left: Any, right: Any) -> Any:
+    """One arithmetic step. Two plain numbers go through a Value too, so errors such as
+    division by zero read the same as the engine's."""
+    if not isinstance(left, Value) and not isinstance(right, Value):
+        return _binary(op, Value(left), right).data
+    if op is ast.Add:
+        return left + right
+    if op is ast.Sub:
+        return left - right
+    if op is ast.Mult:
+        return left * right
+    if op is ast.Div:
+        return left / right
+    return left**right
+
+
+def _normal(name: str) -> str:
+    """Names as Python reads them (NFKC), so ``--at ﬁ=1`` matches the identifier ``fi``."""
+    return unicodedata.normalize("NFKC", name)
+
+
+def _source(node: ast.AST, text: str) -> str:
+    segment = ast.get_source_segment(text.strip(), node) or type(node).__name__
+    return repr(segment if len(segment) <= 60 else segment[:57] + "...")
+
+
+def _source_operator(node: ast.BinOp, text: str) -> str:
+    symbols = {
+        ast.Mod: "%",
+        ast.FloorDiv: "//",
+        ast.MatMult: "@",
+        ast.LShift: "<<",
+        ast.RShift: ">>",
+        ast.BitOr: "|",
+        ast.BitXor: "^",
+        ast.BitAnd: "&",
+    }
+    return repr(symbols.get(type(node.op), type(node.op).__name__))
+
+
+def _one_line(message: str) -> str:
+    """Whitespace collapsed, and cut at 120 characters: error messages stay on one line."""
+    line = " ".join(message.split())
+    return line if len(line) <= 120 else line[:117] + "..."
