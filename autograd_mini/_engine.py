@@ -70,28 +70,28 @@ class Value:
         if not isinstance(other, Value):
             if not _is_real(other):
                 return NotImplemented
-            other = Value(other)
+            other = _node(float(other))
         return _node(self.data + other.data, (self, other), "+", _d_add)
 
     def __sub__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             if not _is_real(other):
                 return NotImplemented
-            other = Value(other)
+            other = _node(float(other))
         return _node(self.data - other.data, (self, other), "-", _d_sub)
 
     def __mul__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             if not _is_real(other):
                 return NotImplemented
-            other = Value(other)
+            other = _node(float(other))
         return _node(self.data * other.data, (self, other), "*", _d_mul)
 
     def __truediv__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             if not _is_real(other):
                 return NotImplemented
-            other = Value(other)
+            other = _node(float(other))
         if other.data == 0.0:
             raise ZeroDivisionError(f"division: divisor is zero ({self.data!r} / {other.data!r})")
         return _node(self.data / other.data, (self, other), "/", _d_div)
@@ -183,15 +183,17 @@ class Value:
 _new_value = object.__new__
 
 
-def _node(data: float, parents: tuple[Value, ...], op: str, rule: Rule) -> Value:
-    """Make a non-leaf node; the fast path every operation goes through."""
+def _node(
+    data: float, parents: tuple[Value, ...] = (), op: str = "", rule: Rule | None = None
+) -> Value:
+    """Make a node without checking its inputs: the fast path every operation takes."""
     out: Value = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out.op = op
     out.parents = parents
-    out._rule = _anomaly_checked(rule, op) if _anomaly_depth else rule
+    out._rule = _anomaly_checked(rule, op) if _anomaly_depth and rule else rule
     out._pending = 0.0
     return out
 
@@ -216,7 +218,7 @@ def _lift(x: object, op: str) -> Value:
     """Wrap a plain number met on the left of an operator."""
     if not _is_real(x):
         raise TypeError(f"unsupported operand for {op}: {type(x).__name__} {x!r} and Value")
-    return Value(x)  # type: ignore[arg-type]
+    return _node(float(x))  # type: ignore[arg-type]
 
 
 def _data(x: Any) -> Any:
