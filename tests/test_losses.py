@@ -27,10 +27,6 @@ def _sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
 
 
-def _central_difference(f: object, x: float, eps: float = 1e-6) -> float:
-    return (f(x + eps) - f(x - eps)) / (2 * eps)  # type: ignore[operator]
-
-
 # ---- mse ------------------------------------------------------------------------------------
 
 

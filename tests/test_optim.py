@@ -178,7 +178,7 @@ def test_matches_pytorch_over_many_steps(name: str, kwargs: dict[str, object]) -
     grads = [[rng.gauss(0, 1) for _ in range(4)] for _ in range(25)]
     expected = _torch_trajectory(name, kwargs, start, grads)
     params = [am.Value(x) for x in start]
-    opt = {"SGD": SGD, "Adam": Adam}[name](params, **kwargs)  # type: ignore[operator]
+    opt = {"SGD": SGD, "Adam": Adam}[name](params, **kwargs)
     for g, want in zip(grads, expected):
         for p, gi in zip(params, g):
             p.grad = gi
