@@ -30,5 +30,8 @@ from autograd_mini._functional import value_and_grad as value_and_grad
 from autograd_mini._gradcheck import GradcheckError as GradcheckError
 from autograd_mini._gradcheck import gradcheck as gradcheck
 from autograd_mini._gradcheck import gradgradcheck as gradgradcheck
+from autograd_mini.tape import Tape as Tape
+from autograd_mini.tape import TapeGradients as TapeGradients
+from autograd_mini.tape import trace as trace
 
 __version__ = "0.1.0"

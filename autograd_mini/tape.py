@@ -1,0 +1,862 @@
+"""The batched tape: trace a scalar graph once, then run it on a whole batch with numpy.
+
+`trace` calls a function once on Values, records the graph it builds as flat index
+arrays, and returns a `Tape`. The tape evaluates that graph for a batch of examples, in
+one pass each way: forward values, per-example gradients of every input (like JAX's
+``vmap(grad(f))``) and batch-summed, averaged or per-example gradients of the shared
+parameters.
+
+It runs level by level (the dynamic batching of TensorFlow Fold): the nodes of equal
+depth and operation form a group, and each group is a handful of vectorised numpy calls
+over a (group size, batch) array. So the number of numpy calls grows with the graph's
+depth, not its size: a dense layer of neurons is one matrix product. The backward pass
+calls the engine's own derivative rules on those arrays (the calculus is written once,
+in `autograd_mini._engine`); only the forward functions have numpy counterparts here.
+
+>>> import autograd_mini as am
+>>> w = am.Value(2.0, label="w")
+>>> tape = am.trace(lambda x: (w * x).tanh(), 0.5, params=[w])
+>>> tape
+Tape(inputs=[()], outputs=1, params=1, nodes=4, levels=2, groups=2)
+>>> tape.forward([0.0, 0.25]).round(6).tolist()
+[0.0, 0.462117]
+>>> grads = tape.grad([0.0, 0.25], reduction="sum")
+>>> grads.inputs[0].round(6).tolist()     # d tanh(w x) / dx for each example
+[2.0, 1.572895]
+>>> grads.params.round(6).tolist()        # d/dw, summed over the batch
+[0.196612]
+
+What cannot be traced: the tape replays the graph that one example built. If the
+function takes a different path for other data (a Python ``if`` on ``x.data``, a list
+indexed by a label, ``max`` of some values), the tape silently keeps the first path. Pass
+labels as one-hot vectors, and call `Tape.check` on a few other examples to compare the
+tape with a fresh scalar run. A number read from ``x.data`` during tracing becomes a
+constant. What is detected: a batch with the wrong number of arguments or the wrong
+shape, and inputs that the result does not use (often a sign of the above).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from autograd_mini import _engine
+from autograd_mini._engine import Rule, Value, topological_order
+
+Array = npt.NDArray[np.float64]
+Reduction = Literal["mean", "sum", "none"]
+
+__all__ = ["Tape", "TapeGradients", "trace"]
+
+
+# ---- numpy forward functions; the rules come from the engine -------------------------
+
+
+def _sigmoid(x: Array) -> Array:
+    """The engine's overflow-free sigmoid, on arrays: both branches share e = exp(-|x|)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _relu(x: Array) -> Array:
+    return np.where(x > 0.0, x, 0.0)
+
+
+def _power(a: Array, b: Array) -> Array:
+    """a ** b with a Value exponent: like the engine, the base must be positive."""
+    if not np.all(a > 0.0):
+        bad = a[~(a > 0.0)].flat[0]
+        raise ValueError(f"pow: with a Value exponent the base must be > 0, got base {bad!r}")
+    return np.power(a, b)
+
+
+def _d_pow(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    """`_engine._d_pow` with numpy's log: the engine's `log` accepts only scalars."""
+    return g * b * a ** (b - 1.0), g * out * np.log(a)
+
+
+def _sum_terms(*terms: Array) -> Array:
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def _dot_terms(*operands: Array) -> Array:
+    n = len(operands) // 2
+    return _sum_terms(*[operands[i] * operands[n + i] for i in range(n)])
+
+
+# op name -> (numpy forward, engine rule). Constant powers ("**2", ...) are built per exponent.
+_OPS: dict[str, tuple[Callable[..., Array], Rule]] = {
+    "+": (np.add, _engine._d_add),
+    "-": (np.subtract, _engine._d_sub),
+    "*": (np.multiply, _engine._d_mul),
+    "/": (np.divide, _engine._d_div),
+    "**": (_power, _d_pow),
+    "neg": (np.negative, _engine._d_neg),
+    "exp": (np.exp, _engine._d_exp),
+    "log": (np.log, _engine._d_log),
+    "sqrt": (np.sqrt, _engine._d_sqrt),
+    "tanh": (np.tanh, _engine._d_tanh),
+    "sigmoid": (_sigmoid, _engine._d_sigmoid),
+    "relu": (_relu, _engine._d_relu),
+    "abs": (np.abs, _engine._d_abs),
+    "identity": (np.positive, _engine._d_identity),
+    "sum": (_sum_terms, _engine._d_sum),
+    "dot": (_dot_terms, _engine._d_dot),
+}
+
+
+def _exponent(node: Value) -> float:
+    """The fixed exponent n of an ``x ** n`` node.
+
+    The op name keeps only 6 significant digits; the engine caches one rule per
+    exponent, so a parsed exponent whose cached rule is this node's rule is exact.
+    Otherwise the exponent is read from the rule's closure.
+    """
+    try:
+        n = float(node.op[2:])
+        if _engine._constant_power_rule(n)[0] is node._rule:
+            return n
+    except ValueError:
+        pass
+    rule: Any = node._rule
+    while rule is not None:
+        names = rule.__code__.co_freevars
+        cells = {name: cell.cell_contents for name, cell in zip(names, rule.__closure__ or ())}
+        if "n" in cells:
+            return float(cells["n"])
+        rule = cells.get("rule")  # a rule wrapped by detect_anomaly
+    raise NotImplementedError(f"trace: cannot recover the exponent of a {node.op!r} node")
+
+
+def _op_key(node: Value) -> tuple[str, float]:
+    if node.op.startswith("**") and len(node.parents) == 1:
+        return ("**n", _exponent(node))
+    if node.op not in _OPS:
+        raise NotImplementedError(f"trace: the tape has no batched form of operation {node.op!r}")
+    return (node.op, 0.0)
+
+
+def _forward_and_rule(key: tuple[str, float]) -> tuple[Callable[..., Array], Rule]:
+    op, n = key
+    if op == "**n":
+        return (lambda x: np.power(x, n)), _engine._constant_power_rule(n)[0]
+    return _OPS[op]
+
+
+# ---- where a group's operand lives -----------------------------------------------------
+
+
+class _Rows:
+    """One operand of a group: rows of the batched or the shared buffer, as a slice when
+    they are consecutive (a free view), else as an index array, viewed as ``shape``."""
+
+    __slots__ = ("batched", "index", "shape", "unique")
+
+    def __init__(self, rows: Sequence[int], shape: tuple[int, ...], batched: bool) -> None:
+        self.batched = batched
+        self.shape = shape
+        self.unique = len(set(rows)) == len(rows)
+        start = rows[0] if rows else 0
+        if list(rows) == list(range(start, start + len(rows))):
+            self.index: slice | npt.NDArray[np.intp] = slice(start, start + len(rows))
+        else:
+            self.index = np.asarray(rows, dtype=np.intp)
+
+    def gather(self, batched: Array, shared: Array) -> Array:
+        """The operand's values, shape ``(*shape, width)``: width B, or 1 if shared."""
+        buffer = batched if self.batched else shared
+        values = buffer[self.index]
+        if len(self.shape) == 1:
+            return values
+        return values.reshape(*self.shape, buffer.shape[1])
+
+    def add(self, grad_batched: Array, grad_shared: Array, contribution: Any) -> None:
+        """Add a gradient contribution of shape ``(*shape, width)`` into the operand's rows;
+        a shared operand's contribution is summed over the batch unless kept per example."""
+        target = grad_batched if self.batched else grad_shared
+        width = target.shape[1]
+        c = np.asarray(contribution)
+        if width == 1 and c.shape[-1] != 1:  # a shared operand: sum over the batch
+            c = c.sum(axis=-1, keepdims=True)
+        if isinstance(self.index, slice):
+            view = target[self.index]
+            if len(self.shape) > 1:
+                view = view.reshape(*self.shape, width)
+            view += c
+            return
+        c = np.broadcast_to(c, (*self.shape, width)).reshape(-1, width)
+        if self.unique:
+            target[self.index] += c
+        else:
+            np.add.at(target, self.index, c)
+
+
+# ---- groups: the nodes of one level and one operation ----------------------------------
+
+
+class _Group:
+    """Nodes of one depth and operation whose values fill rows ``out`` of one buffer."""
+
+    __slots__ = ("batched", "depth", "op", "operands", "out", "size")
+
+    def __init__(self, op: str, depth: int, size: int, out: slice, batched: bool) -> None:
+        self.op = op
+        self.depth = depth
+        self.size = size
+        self.out = out
+        self.batched = batched
+        self.operands: list[_Rows] = []
+
+    def forward(self, batched: Array, shared: Array) -> Any:
+        """Compute the group's values into its rows; return what `backward` needs."""
+        raise NotImplementedError
+
+    def backward(
+        self, g: Array, out: Array, saved: Any, grad_batched: Array, grad_shared: Array
+    ) -> None:
+        """Push the group's gradient ``g`` into its operands' gradients."""
+        raise NotImplementedError
+
+
+class _Elementwise(_Group):
+    """Any operation, operand by operand: numpy forward, the engine's rule backward."""
+
+    __slots__ = ("function", "rule")
+
+    def __init__(self, key: tuple[str, float], *args: Any) -> None:
+        super().__init__(*args)
+        self.function, self.rule = _forward_and_rule(key)
+
+    def forward(self, batched: Array, shared: Array) -> Any:
+        args = [rows.gather(batched, shared) for rows in self.operands]
+        (batched if self.batched else shared)[self.out] = self.function(*args)
+        return args
+
+    def backward(
+        self, g: Array, out: Array, saved: Any, grad_batched: Array, grad_shared: Array
+    ) -> None:
+        contributions = self.rule(g, out, *saved)
+        for rows, c in zip(self.operands, contributions):
+            if np.ndim(c) == 0:  # a constant such as the 0.0 of d(x**0)/dx
+                c = np.full(g.shape, c)
+            rows.add(grad_batched, grad_shared, c)
+
+
+class _Sum(_Group):
+    """``sum`` nodes of n terms each, all batched or all shared: one (k, n, B) reduction.
+
+    The engine's `_d_sum` gives every term the upstream gradient; here that is one
+    broadcast of g over the n terms instead of n separate arrays.
+    """
+
+    __slots__ = ()
+
+    def forward(self, batched: Array, shared: Array) -> Any:
+        terms = self.operands[0].gather(batched, shared)
+        (batched if self.batched else shared)[self.out] = terms.sum(axis=1)
+
+    def backward(
+        self, g: Array, out: Array, saved: Any, grad_batched: Array, grad_shared: Array
+    ) -> None:
+        self.operands[0].add(grad_batched, grad_shared, g[:, None, :])
+
+
+class _Dot(_Group):
+    """``dot`` nodes w·x with n pairs, each side all batched or all shared.
+
+    The engine's `_d_dot` gives w_i the gradient g·x_i and x_i the gradient g·w_i; here
+    those are two broadcast products over (k, n, B) arrays instead of 2n (k, B) arrays.
+    """
+
+    __slots__ = ()
+
+    def forward(self, batched: Array, shared: Array) -> Any:
+        w, x = (rows.gather(batched, shared) for rows in self.operands)
+        (batched if self.batched else shared)[self.out] = (w * x).sum(axis=1)
+        return w, x
+
+    def backward(
+        self, g: Array, out: Array, saved: Any, grad_batched: Array, grad_shared: Array
+    ) -> None:
+        w, x = saved
+        rows_w, rows_x = self.operands
+        rows_w.add(grad_batched, grad_shared, g[:, None, :] * x)
+        rows_x.add(grad_batched, grad_shared, g[:, None, :] * w)
+
+
+class _Dense(_Group):
+    """A dense layer's ``dot`` nodes: shared weights W (k, n) against the same n batched
+    inputs X (n, B), so the forward is W @ X and the backward two matrix products (the
+    sums over i in `_d_dot`'s g·x_i and g·w_i, taken by BLAS)."""
+
+    __slots__ = ()
+
+    def forward(self, batched: Array, shared: Array) -> Any:
+        rows_w, rows_x = self.operands
+        w = shared[rows_w.index, 0].reshape(rows_w.shape)
+        x = batched[rows_x.index]
+        np.matmul(w, x, out=batched[self.out])
+        return w, x
+
+    def backward(
+        self, g: Array, out: Array, saved: Any, grad_batched: Array, grad_shared: Array
+    ) -> None:
+        w, x = saved
+        rows_w, rows_x = self.operands
+        rows_x.add(grad_batched, grad_shared, w.T @ g)
+        if grad_shared.shape[1] == 1:  # summed over the batch: one matrix product
+            rows_w.add(grad_batched, grad_shared, (g @ x.T)[:, :, None])
+        else:  # per example: the outer products themselves
+            rows_w.add(grad_batched, grad_shared, g[:, None, :] * x[None, :, :])
+
+
+# ---- the tape ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TapeGradients:
+    """What `Tape.grad` returns for a batch of B examples.
+
+    - ``output``: the function's value per example, shape (B,) or (B, outputs).
+    - ``inputs``: one array per traced argument, shape (B, *argument shape): the gradient
+      of each example's output with respect to that example's input (never reduced).
+    - ``params``: gradients of `Tape.params`, in that order: shape (P,) summed or averaged
+      over the batch, or (B, P) per example with ``reduction="none"``.
+    """
+
+    output: Array
+    inputs: tuple[Array, ...]
+    params: Array
+
+
+class Tape:
+    """A traced graph that runs on batches with numpy; made by `trace`.
+
+    The parameters' values are read from their Values at every call, so an optimizer
+    that updates ``p.data`` is seen by the next call; constants keep their traced value.
+    """
+
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        input_shapes: list[tuple[int, ...]],
+        input_rows: list[int],
+        params: list[Value],
+        shared_leaf_values: Array,
+        param_rows: npt.NDArray[np.intp],
+        outputs: list[tuple[bool, int]],
+        single_output: bool,
+        groups: list[_Group],
+        sizes: tuple[int, int, int],
+    ) -> None:
+        self._function = function
+        self._explicit_params = True
+        self._workspace: dict[int, tuple[Array, Array, Array, Array]] = {}
+        self.input_shapes: tuple[tuple[int, ...], ...] = tuple(input_shapes)
+        """The shape of one example of each argument; a batch adds a leading axis."""
+        self._input_rows = input_rows
+        self.params: tuple[Value, ...] = tuple(params)
+        """The shared parameters, in the order of `TapeGradients.params`."""
+        self._shared_leaf_values = shared_leaf_values
+        self._param_rows = param_rows
+        self._outputs = outputs
+        self._single = single_output
+        self._groups = groups
+        self._n_batched, self._n_shared, self.nodes = sizes
+        self.levels = max((group.depth for group in groups), default=0)
+        """The graph's depth: the forward pass runs this many levels."""
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self._outputs)
+
+    @property
+    def n_groups(self) -> int:
+        """How many (level, operation) groups run: roughly the numpy calls per pass / 3."""
+        return len(self._groups)
+
+    def __repr__(self) -> str:
+        return (
+            f"Tape(inputs={list(self.input_shapes)}, outputs={self.n_outputs}, "
+            f"params={len(self.params)}, nodes={self.nodes}, levels={self.levels}, "
+            f"groups={self.n_groups})"
+        )
+
+    # ---- running ---------------------------------------------------------------------
+
+    def __call__(self, *batch: Any) -> Array:
+        """Same as `forward`."""
+        return self.forward(*batch)
+
+    def forward(self, *batch: Any) -> Array:
+        """The function's value for every example: shape (B,), or (B, outputs).
+
+        Pass one array per traced argument, each with a leading batch axis.
+        """
+        batched, shared = self._run_forward(self._batch(batch), keep=False)[:2]
+        return self._output(batched, shared)
+
+    def grad(
+        self,
+        *batch: Any,
+        reduction: Reduction = "mean",
+        grad_output: Any = None,
+    ) -> TapeGradients:
+        """Values and gradients for a batch, in one pass each way; see `TapeGradients`.
+
+        ``reduction`` says how the parameters' gradients combine over the batch:
+        ``"mean"`` (a training step on the mean loss), ``"sum"``, or ``"none"`` (one row
+        per example). A function with several outputs needs ``grad_output``, shape
+        (B, outputs): the weights of the outputs (a vector-Jacobian product).
+        """
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        arrays = self._batch(batch)
+        size = arrays[0].shape[0]
+        batched, shared, saved = self._run_forward(arrays, keep=True)
+        output = self._output(batched, shared)
+        seed = self._seed(grad_output, size)
+        per_example = reduction == "none"
+        grad_batched, grad_shared = self._run_backward(
+            batched, shared, saved, seed, per_example=per_example
+        )
+        inputs = tuple(
+            np.ascontiguousarray(grad_batched[row : row + math.prod(shape)].T).reshape(size, *shape)
+            for shape, row in zip(self.input_shapes, self._input_rows)
+        )
+        if per_example:
+            params = np.ascontiguousarray(grad_shared[self._param_rows].T)
+        else:
+            params = grad_shared[self._param_rows, 0]
+            if reduction == "mean":
+                params = params / size
+        return TapeGradients(output, inputs, params)
+
+    def backward(self, *batch: Any, reduction: Literal["mean", "sum"] = "mean") -> Array:
+        """Like ``loss.backward()`` for the mean (or sum) of the outputs over the batch:
+        add each parameter's gradient into its ``.grad``; return the outputs, shape (B,).
+
+        This is one training step's gradient: follow it with an optimizer's ``step()``.
+        """
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"backward: reduction must be 'mean' or 'sum', got {reduction!r}")
+        grads = self.grad(*batch, reduction=reduction)
+        for p, g in zip(self.params, grads.params.tolist()):
+            p.grad += g
+        return grads.output
+
+    def check(self, *example: Any, rel: float = 1e-9) -> None:
+        """Compare the tape with a fresh scalar run of the traced function on one example
+        (no batch axis); raise ValueError if outputs or gradients differ.
+
+        A function whose graph depends on the data (a branch, an index by label) traced on
+        one example gives a different graph on another: this is how to find out.
+        """
+        arrays = self._batch(tuple(np.asarray(a, dtype=np.float64)[None] for a in example))
+        values = [_nest([Value(v) for v in a.ravel().tolist()], a.shape[1:]) for a in arrays]
+        outputs, _ = _as_outputs(self._function(*values))
+        total = outputs[0] if len(outputs) == 1 else _engine.sum_(outputs)
+        # Leaves made while tracing (constants, when params were not named) are new in
+        # the fresh run: compare the parameters that the fresh graph uses.
+        fresh = set(topological_order(total))
+        used = [i for i, p in enumerate(self.params) if self._explicit_params or p in fresh]
+        leaves = [v for a in values for v in _flatten(a)] + [self.params[i] for i in used]
+        expected_out = np.array([o.data for o in outputs])
+        expected_grads = np.array(_engine.gradients(total, leaves))
+        seed = np.ones((1, self.n_outputs))
+        grads = self.grad(*arrays, reduction="sum", grad_output=seed)
+        got_grads = np.concatenate([*(g.ravel() for g in grads.inputs), grads.params[used]])
+        got_out = grads.output.ravel()
+        scale = max(1.0, float(np.abs(expected_grads).max(initial=0.0)))
+        same_out = np.allclose(got_out, expected_out, rtol=rel, atol=rel)
+        if not same_out or not np.allclose(got_grads, expected_grads, rtol=rel, atol=rel * scale):
+            what = "outputs" if not same_out else "gradients"
+            raise ValueError(
+                f"Tape.check: the tape's {what} differ from a fresh scalar run on this example "
+                f"(outputs {got_out.tolist()} vs {expected_out.tolist()}): the function's graph "
+                "depends on its data, so it cannot be traced once (see autograd_mini.tape)"
+            )
+
+    # ---- internals -------------------------------------------------------------------
+
+    def _batch(self, batch: tuple[Any, ...]) -> list[Array]:
+        shapes = self.input_shapes
+        if len(batch) != len(shapes):
+            raise TypeError(
+                f"this tape was traced with {len(shapes)} argument(s) of shapes "
+                f"{list(shapes)}; got {len(batch)} batch argument(s)"
+            )
+        arrays = []
+        for i, (arg, shape) in enumerate(zip(batch, shapes)):
+            try:
+                array = np.asarray(arg, dtype=np.float64)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"batch argument {i}: not an array of numbers ({error})") from None
+            if array.ndim != len(shape) + 1 or array.shape[1:] != shape:
+                expected = ", ".join(["B", *map(str, shape)])
+                raise ValueError(
+                    f"batch argument {i}: expected shape ({expected}) (a leading batch axis "
+                    f"on the traced shape {shape}), got {array.shape}"
+                )
+            arrays.append(array)
+        sizes = {a.shape[0] for a in arrays}
+        if len(sizes) > 1:
+            raise ValueError(
+                f"batch arguments differ in batch size: {[a.shape[0] for a in arrays]}"
+            )
+        if arrays[0].shape[0] == 0:
+            raise ValueError("the batch is empty")
+        return arrays
+
+    def _buffers(self, size: int) -> tuple[Array, Array, Array, Array]:
+        """Values and gradients for a batch of ``size``, reused from call to call: fresh
+        memory costs more than the arithmetic (every page is faulted in on first use)."""
+        buffers = self._workspace.get(size)
+        if buffers is None:
+            if len(self._workspace) >= 4:
+                self._workspace.clear()
+            nb, ns = self._n_batched, self._n_shared
+            buffers = (
+                np.empty((nb, size)),
+                np.empty((ns, 1)),
+                np.empty((nb, size)),
+                np.empty((ns, 1)),
+            )
+            self._workspace[size] = buffers
+        return buffers
+
+    def _run_forward(self, arrays: list[Array], *, keep: bool) -> tuple[Array, Array, list[Any]]:
+        size = arrays[0].shape[0]
+        batched, shared = self._buffers(size)[:2]
+        for array, row, shape in zip(arrays, self._input_rows, self.input_shapes):
+            n = math.prod(shape)
+            batched[row : row + n] = array.reshape(size, n).T
+        leaf_values = self._shared_leaf_values
+        leaf_values[self._param_rows] = np.array([p.data for p in self.params], dtype=np.float64)
+        shared[: len(leaf_values), 0] = leaf_values
+        saved: list[Any] = []
+        with np.errstate(divide="raise", invalid="raise", over="raise", under="ignore"):
+            for group in self._groups:
+                try:
+                    result = group.forward(batched, shared)
+                except FloatingPointError as error:
+                    raise _forward_error(group, error, batched, shared) from None
+                if keep:
+                    saved.append(result)
+        return batched, shared, saved
+
+    def _output(self, batched: Array, shared: Array) -> Array:
+        size = batched.shape[1]
+        columns = [
+            batched[row] if is_batched else np.full(size, shared[row, 0])
+            for is_batched, row in self._outputs
+        ]
+        return columns[0].copy() if self._single else np.stack(columns, axis=1)
+
+    def _seed(self, grad_output: Any, size: int) -> Array:
+        if grad_output is None:
+            if not self._single:
+                raise ValueError(
+                    f"grad: the function has {self.n_outputs} outputs; pass grad_output of "
+                    f"shape (B, {self.n_outputs}) to say how to weight them"
+                )
+            return np.ones((size, 1))
+        seed = np.asarray(grad_output, dtype=np.float64)
+        if self._single and seed.shape == (size,):
+            seed = seed[:, None]
+        if seed.shape != (size, self.n_outputs):
+            raise ValueError(
+                f"grad_output: expected shape ({size}, {self.n_outputs}), got {seed.shape}"
+            )
+        return seed
+
+    def _run_backward(
+        self, batched: Array, shared: Array, saved: list[Any], seed: Array, *, per_example: bool
+    ) -> tuple[Array, Array]:
+        size = batched.shape[1]
+        grad_batched, grad_shared = self._buffers(size)[2:]
+        grad_batched.fill(0.0)
+        if per_example:
+            grad_shared = np.zeros((self._n_shared, size))
+        else:
+            grad_shared.fill(0.0)
+        for j, (is_batched, row) in enumerate(self._outputs):
+            if is_batched:
+                grad_batched[row] += seed[:, j]
+            elif per_example:
+                grad_shared[row] += seed[:, j]
+            else:
+                grad_shared[row] += seed[:, j].sum()
+        with np.errstate(divide="raise", invalid="ignore", over="ignore", under="ignore"):
+            for group, result in zip(reversed(self._groups), reversed(saved)):
+                values, grads = (batched, grad_batched) if group.batched else (shared, grad_shared)
+                try:
+                    group.backward(
+                        grads[group.out], values[group.out], result, grad_batched, grad_shared
+                    )
+                except FloatingPointError as error:
+                    raise ZeroDivisionError(
+                        f"tape: backward of {group.op!r} (level {group.depth}): {error}"
+                    ) from None
+        return grad_batched, grad_shared
+
+
+def _forward_error(
+    group: _Group, error: FloatingPointError, batched: Array, shared: Array
+) -> ArithmeticError | ValueError:
+    """The engine's kind of error for a failed group, naming the operation and example."""
+    with np.errstate(all="ignore"):
+        group.forward(batched, shared)
+    values = (batched if group.batched else shared)[group.out]
+    bad = np.argwhere(~np.isfinite(values))
+    where = f", example {bad[0][1]}" if group.batched and len(bad) else ""
+    text = f"tape: forward of {group.op!r} (level {group.depth}{where}): {error}"
+    message = str(error)
+    if "overflow" in message:
+        return OverflowError(text)
+    if "divide by zero" in message and group.op in ("/", "**n", "**"):
+        return ZeroDivisionError(text)
+    return ValueError(text)
+
+
+# ---- tracing ---------------------------------------------------------------------------
+
+
+def _nest(flat: list[Value], shape: tuple[int, ...]) -> Any:
+    """Values in the nested-list structure of ``shape`` (a number for shape ())."""
+    if not shape:
+        return flat[0]
+    if len(shape) == 1:
+        return list(flat)
+    step = math.prod(shape[1:])
+    return [_nest(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
+
+
+def _flatten(nested: Any) -> list[Value]:
+    if isinstance(nested, Value):
+        return [nested]
+    return [v for item in nested for v in _flatten(item)]
+
+
+def _input_values(arg: object, i: int) -> tuple[list[Value], tuple[int, ...]]:
+    """Fresh input Values for one example argument, and its shape."""
+    try:
+        array = np.asarray(arg)
+    except ValueError as error:
+        raise ValueError(f"trace: example argument {i} is not a regular array ({error})") from None
+    if array.dtype.kind not in "iuf":
+        hint = (
+            " (pass plain numbers: trace makes the input Values)" if array.dtype == object else ""
+        )
+        raise TypeError(
+            f"trace: example argument {i} must be a real number or a (nested) list of them, "
+            f"got {type(arg).__name__} {arg!r:.80}{hint}"
+        )
+    flat = array.ravel().tolist()
+    name = f"x{i}"
+    labels = [name] if array.ndim == 0 else [f"{name}[{j}]" for j in range(len(flat))]
+    return [Value(v, label=label) for v, label in zip(flat, labels)], array.shape
+
+
+def _as_outputs(result: object) -> tuple[list[Value], bool]:
+    if isinstance(result, Value):
+        return [result], True
+    if isinstance(result, list | tuple) and result and all(isinstance(v, Value) for v in result):
+        return list(result), False
+    raise TypeError(
+        f"trace: the function must return a Value or a non-empty list of Values, got "
+        f"{type(result).__name__} {result!r:.80}"
+    )
+
+
+def _shared_params(params: object, order: list[Value], inputs: set[Value]) -> list[Value]:
+    if params is None:
+        return [v for v in order if not v.parents and v not in inputs]
+    if isinstance(params, Value | str) or not isinstance(params, Iterable):
+        raise TypeError(f"trace: params must be a list of Values, got {type(params).__name__}")
+    result = list(params)
+    seen: set[Value] = set()
+    for p in result:
+        if not isinstance(p, Value):
+            raise TypeError(f"trace: params must be Values, got {type(p).__name__} {p!r:.80}")
+        if p.parents:
+            raise ValueError(f"trace: params must be leaf Values, but {p!r} has parents")
+        if p in seen:
+            raise ValueError(f"trace: params lists {p!r} more than once")
+        seen.add(p)
+    return result
+
+
+def trace(
+    f: Callable[..., Any],
+    *example_args: Any,
+    params: Sequence[Value] | None = None,
+    allow_unused: bool = False,
+) -> Tape:
+    """Run ``f`` once on Values made from ``example_args`` and record its graph as a `Tape`.
+
+    Each example argument is a number or a (nested) list of numbers; ``f`` receives a
+    Value or a (nested) list of Values in its place, the per-example inputs, and returns
+    a Value or a list of Values. ``params`` are the Values shared by all examples whose
+    gradients you want (e.g. ``model.parameters()``): the tape reads their current
+    ``.data`` on every call. Any other leaf is a constant, frozen at its traced value.
+    Without ``params``, every leaf that is not an input is a parameter.
+
+    An input that the result does not use raises ValueError (its gradient would be
+    silently zero: usually the graph depended on the input's value, not on the input);
+    ``allow_unused=True`` accepts it.
+
+    >>> import autograd_mini as am
+    >>> from autograd_mini.nn import MLP
+    >>> model = MLP(3, [4, 1], seed=0)
+    >>> tape = am.trace(model, [0.0, 0.0, 0.0], params=model.parameters())
+    >>> tape.forward([[1.0, 2.0, 3.0], [0.0, 0.5, -1.0]]).shape
+    (2,)
+    """
+    if not callable(f):
+        raise TypeError(f"trace: f must be callable, got {type(f).__name__}")
+    if not example_args:
+        raise ValueError("trace: give at least one example argument (the per-example inputs)")
+    input_lists, shapes = [], []
+    for i, arg in enumerate(example_args):
+        values, shape = _input_values(arg, i)
+        input_lists.append(values)
+        shapes.append(shape)
+    outputs, single = _as_outputs(
+        f(*(_nest(values, shape) for values, shape in zip(input_lists, shapes)))
+    )
+    order = topological_order(*outputs)
+    inputs = {v for values in input_lists for v in values}
+    present = set(order)
+    unused = [v.label for values in input_lists for v in values if v not in present]
+    if unused and not allow_unused:
+        raise ValueError(
+            f"trace: the result does not depend on input(s) {unused[:8]}"
+            f"{' ...' if len(unused) > 8 else ''}; if the graph depends on their values "
+            "(a branch or an index), it cannot be traced once. allow_unused=True accepts this"
+        )
+    shared_params = _shared_params(params, order, inputs)
+    tape = _build(f, input_lists, shapes, shared_params, outputs, single, order)
+    tape._explicit_params = params is not None
+    return tape
+
+
+def _build(
+    f: Callable[..., Any],
+    input_lists: list[list[Value]],
+    shapes: list[tuple[int, ...]],
+    params: list[Value],
+    outputs: list[Value],
+    single: bool,
+    order: list[Value],
+) -> Tape:
+    """Group the nodes by (depth, operation, operand kinds) and lay out the buffers."""
+    inputs = {v for values in input_lists for v in values}
+    batched: dict[Value, bool] = {}
+    depth: dict[Value, int] = {}
+    groups: dict[tuple[Any, ...], list[Value]] = {}
+    for node in order:
+        if not node.parents:
+            batched[node] = node in inputs
+            depth[node] = 0
+            continue
+        batched[node] = any(batched[p] for p in node.parents)
+        depth[node] = 1 + max(depth[p] for p in node.parents)
+        kinds = tuple(batched[p] for p in node.parents)
+        key = (depth[node], _op_key(node), len(node.parents), kinds)
+        groups.setdefault(key, []).append(node)
+    ordered = sorted(groups.items(), key=lambda item: item[0][0])  # stable: by depth
+
+    # Rows: inputs first, then each group's outputs consecutively (so a group writes a
+    # slice); shared leaves in order of first use, so a layer's weights are consecutive.
+    batched_row: dict[Value, int] = {}
+    input_rows = []
+    for values in input_lists:
+        input_rows.append(len(batched_row))
+        for v in values:
+            batched_row[v] = len(batched_row)
+    shared_row: dict[Value, int] = {}
+    for _, nodes in ordered:
+        for node in nodes:
+            for p in node.parents:
+                if not p.parents and not batched[p] and p not in shared_row:
+                    shared_row[p] = len(shared_row)
+    for v in [*params, *outputs]:
+        if not v.parents and v not in inputs and v not in shared_row:
+            shared_row[v] = len(shared_row)
+    leaf_values = np.array([v.data for v in shared_row], dtype=np.float64)
+    for (_, _, _, _), nodes in ordered:
+        rows = batched_row if batched[nodes[0]] else shared_row
+        for node in nodes:
+            rows[node] = len(rows)
+
+    def row(v: Value) -> int:
+        return batched_row[v] if batched[v] else shared_row[v]
+
+    built = [_make_group(key, nodes, batched, row) for key, nodes in ordered]
+    param_rows = np.array([shared_row[p] for p in params], dtype=np.intp)
+    output_rows = [(batched[v], row(v)) for v in outputs]
+    sizes = (len(batched_row), len(shared_row), len(order))
+    return Tape(
+        f,
+        shapes,
+        input_rows,
+        params,
+        leaf_values,
+        param_rows,
+        output_rows,
+        single,
+        built,
+        sizes,
+    )
+
+
+def _make_group(
+    key: tuple[Any, ...],
+    nodes: list[Value],
+    batched: dict[Value, bool],
+    row: Callable[[Value], int],
+) -> _Group:
+    level, op_key, arity, kinds = key
+    op = op_key[0] if op_key[0] != "**n" else nodes[0].op
+    k = len(nodes)
+    first = row(nodes[0])
+    out = slice(first, first + k)
+    is_batched = batched[nodes[0]]
+    args = (op, level, k, out, is_batched)
+
+    def column(j: int) -> list[int]:
+        return [row(node.parents[j]) for node in nodes]
+
+    def block(start: int, n: int) -> list[int]:  # rows of operands start..start+n, node-major
+        return [row(node.parents[start + i]) for node in nodes for i in range(n)]
+
+    name = op_key[0]
+    if name == "sum" and len(set(kinds)) == 1:
+        group: _Group = _Sum(*args)
+        group.operands = [_Rows(block(0, arity), (k, arity), kinds[0])]
+        return group
+    n = arity // 2
+    if name == "dot" and len(set(kinds[:n])) == 1 and len(set(kinds[n:])) == 1:
+        w_side, x_side = (n, 0) if kinds[0] and not kinds[n] else (0, n)  # shared side first
+        w_rows, x_rows = block(w_side, n), block(x_side, n)
+        w_kind, x_kind = kinds[w_side], kinds[x_side]
+        first_x = x_rows[:n]
+        if not w_kind and x_kind and x_rows == first_x * k and n > 0:
+            group = _Dense(*args)
+            group.operands = [_Rows(w_rows, (k, n), False), _Rows(first_x, (n,), True)]
+            return group
+        group = _Dot(*args)
+        group.operands = [_Rows(w_rows, (k, n), w_kind), _Rows(x_rows, (k, n), x_kind)]
+        return group
+    group = _Elementwise(op_key, *args)
+    group.operands = [_Rows(column(j), (k,), kinds[j]) for j in range(arity)]
+    return group
