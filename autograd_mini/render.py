@@ -74,6 +74,7 @@ INSTALL_GRAPHVIZ = (
 _FONT = "Helvetica"
 _OP_FILL = "#eeeeee"
 _CLUSTER_FILLS = ("#f3f6fb", "#e6ecf6", "#d9e2f1")
+_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")  # ops that end a neuron
 
 # Colour bins for |grad|: (upper bound, fill, font colour, legend text), absolute decades,
 # so vanishing (blue) and exploding (red) gradients read the same in every graph.
@@ -81,7 +82,7 @@ _GRAD_BINS: tuple[tuple[float, str, str, str], ...] = (
     (1e-6, "#08519c", "white", "< 1e-6  (vanishing)"),
     (1e-4, "#4292c6", "white", "1e-6 to 1e-4"),
     (1e-2, "#9ecae1", "black", "1e-4 to 0.01"),
-    (1.0, "#e5f5e0", "black", "0.01 to 1"),
+    (1.0, "#c7e9c0", "black", "0.01 to 1"),
     (1e2, "#fdd49e", "black", "1 to 100"),
     (1e4, "#fc8d59", "black", "100 to 1e4"),
     (math.inf, "#d7301f", "white", ">= 1e4  (exploding)"),
@@ -466,20 +467,26 @@ def _is_index(part: str) -> bool:
 
 
 def _cluster_keys(order: list[Value], index: dict[Value, int], depth: int) -> list[tuple[str, ...]]:
-    """The cluster of each node. A parameter sits in its module; an operation joins the
-    module of the parameters it uses directly, else the one its operands share."""
-    keys: list[tuple[str, ...]] = []
+    """The cluster of each node. A parameter sits in its module; an operation that uses
+    parameters directly joins their module, and so does the activation applied to it
+    (a neuron is act(w·x + b)). Everything else (inputs, losses) stays outside."""
     if depth == 0:
         return [()] * len(order)
+    keys: list[tuple[str, ...]] = []
+    uses_parameters: list[bool] = []
     for node in order:
         if not node.parents:
             keys.append(_module_levels(node.label)[:depth])
+            uses_parameters.append(False)
             continue
         direct = [keys[index[p]] for p in node.parents if not p.parents and keys[index[p]]]
+        uses_parameters.append(bool(direct))
         if direct:
             keys.append(_common_prefix(direct))
+        elif node.op in _ACTIVATIONS and uses_parameters[index[node.parents[0]]]:
+            keys.append(keys[index[node.parents[0]]])
         else:
-            keys.append(_common_prefix([keys[index[p]] for p in node.parents]))
+            keys.append(())
     return keys
 
 

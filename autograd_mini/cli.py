@@ -1,0 +1,632 @@
+# ruff: noqa: N803, N806  (X for a feature matrix, as usual in ML code)
+"""The ``autograd-mini`` command: differentiate and draw expressions, train small
+networks, and run the demo.
+
+    autograd-mini grad "tanh(x*y) + x**2" --at x=0.5,y=-1
+    autograd-mini render "sigmoid(w*x + b)" --at w=-3,x=2,b=6.5 -o neuron.svg
+    autograd-mini train --dataset moons --hidden 16,16 --epochs 50 --out out
+    autograd-mini demo --out out
+
+Expressions are parsed by a safe whitelist parser (`autograd_mini._parser`), never
+evaluated by Python. Exit codes: 0 success, 1 failure at run time, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from autograd_mini import _parser, render
+from autograd_mini._engine import Value, dot, gradients, topological_order
+from autograd_mini._gradcheck import GradcheckError, gradcheck
+
+PROG = "autograd-mini"
+DATASETS = ("moons", "xor", "digits", "sleep")
+ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
+PNG_SIZE = (640, 480)
+"""Pixel size of every PNG the command writes (width, height)."""
+_DPI = 100
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported on one line, exit code 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = _argument_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse's --help (0) and usage errors (2)
+        return exit_.code if isinstance(exit_.code, int) else 0
+    command: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return command(args)
+    except (UsageError, _parser.ExpressionError) as error:
+        _error(f"{args.command}: {error}")
+        return 2
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except (ArithmeticError, ValueError, TypeError, OSError, RuntimeError, ImportError) as error:
+        _error(f"{args.command}: {_one_line(str(error))}")
+        return 1
+
+
+# ---- arguments ------------------------------------------------------------------------
+
+
+def _argument_parser() -> argparse.ArgumentParser:
+    from autograd_mini import __version__
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Reverse-mode autodiff you can run, see and trust: differentiate and "
+        "draw expressions, train small networks, run the demo.",
+        epilog=f"Run '{PROG} COMMAND --help' for each command's options. "
+        "Exit codes: 0 success, 1 failure at run time, 2 bad usage.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    expression_help = (
+        "EXPR may use numbers, the variables given with --at, + - * / **, unary minus, "
+        "parentheses, the constants pi and e, and the functions "
+        f"{', '.join(_parser.FUNCTIONS)} (one argument each). "
+        "Anything else is refused with exit code 2."
+    )
+
+    grad = commands.add_parser(
+        "grad",
+        help="print an expression's value and every partial derivative",
+        description="Print the value of EXPR at the point given with --at, each partial "
+        "derivative by backprop, and the verdict of a gradient check against central "
+        "finite differences (exit code 1 when it fails). " + expression_help,
+        epilog=f'example: {PROG} grad "tanh(x*y) + x**2" --at x=0.5,y=-1',
+    )
+    _expression_arguments(grad)
+    grad.add_argument(
+        "--precision", type=_int_in(1, 17), default=None, help="significant digits (default: all)"
+    )
+    grad.add_argument("--eps", type=_positive_float, default=1e-6, help="finite-difference step")
+    grad.add_argument("--atol", type=_positive_float, default=1e-5, help="absolute tolerance")
+    grad.add_argument("--rtol", type=_positive_float, default=1e-3, help="relative tolerance")
+    grad.set_defaults(run=_grad)
+
+    draw = commands.add_parser(
+        "render",
+        help="draw an expression's computation graph (SVG, PNG, PDF or DOT)",
+        description="Backprop through EXPR at the point given with --at and draw its graph: "
+        "one box per value (label, data, grad), one oval per operation. " + expression_help,
+        epilog=f'example: {PROG} render "sigmoid(w*x + b)" --at w=-3,x=2,b=6.5 -o neuron.svg',
+    )
+    _expression_arguments(draw)
+    draw.add_argument(
+        "-o", "--output", type=Path, default=None, help="file to write (default: graph.FORMAT)"
+    )
+    draw.add_argument(
+        "--format", choices=render.FORMATS, default=None, help="default: from the file's suffix"
+    )
+    draw.add_argument("--precision", type=_int_in(1, 17), default=4, help="significant digits")
+    draw.add_argument("--rankdir", choices=render.RANKDIRS, default="LR", help="layout direction")
+    draw.add_argument("--color-grad", action="store_true", help="colour values by |grad|")
+    draw.add_argument(
+        "--edge-labels",
+        action="store_true",
+        help="label edges with local derivatives and what they add to each grad",
+    )
+    draw.add_argument(
+        "--check",
+        action="store_true",
+        help="colour nodes by how far backprop and finite differences disagree",
+    )
+    draw.add_argument(
+        "--max-nodes",
+        type=_int_in(1, 10**9),
+        default=render.DEFAULT_MAX_NODES,
+        help="refuse larger graphs (default: %(default)s)",
+    )
+    draw.set_defaults(run=_render)
+
+    train = commands.add_parser(
+        "train",
+        help="train a multi-layer perceptron on a small dataset",
+        description="Train an MLP with a progress bar; write the loss curve (loss.png), "
+        "for 2-D data the decision boundary (decision_boundary.png), and the trained "
+        "model (model.json) to --out.",
+        epilog=f"example: {PROG} train --dataset moons --hidden 16,16 --epochs 50 --out out",
+    )
+    train.add_argument("--dataset", choices=DATASETS, default="moons", help="default: moons")
+    train.add_argument(
+        "--hidden", type=_sizes, default=[16, 16], help="hidden layer sizes (default: 16,16)"
+    )
+    train.add_argument("--activation", choices=ACTIVATIONS, default="tanh", help="default: tanh")
+    train.add_argument("--epochs", type=_int_in(1, 10**6), default=100, help="default: 100")
+    train.add_argument(
+        "--lr", type=_positive_float, default=None, help="learning rate (default: 0.01 for adam)"
+    )
+    train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    train.add_argument(
+        "--batch-size", type=_int_in(1, 10**9), default=None, help="default: a tenth of the data"
+    )
+    train.add_argument("--seed", type=int, default=0, help="default: 0")
+    train.add_argument("--out", type=Path, default=Path("out"), help="output directory")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.set_defaults(run=_train)
+
+    demo = commands.add_parser(
+        "demo",
+        help="the tour: a neuron, an MLP's graph, training on two moons",
+        description="Backprop through one sigmoid neuron and print every value and "
+        "gradient; draw it (neuron.svg) and a small MLP clustered by layer (mlp.svg); "
+        "train an MLP on two moons and plot the loss (loss.png) and the decision "
+        "boundary (decision_boundary.png).",
+    )
+    demo.add_argument("--out", type=Path, default=Path("out"), help="output directory")
+    demo.add_argument("--epochs", type=_int_in(1, 10**6), default=100, help="default: 100")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _expression_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("expression", metavar="EXPR", help="the expression, e.g. 'x*y + tanh(x)'")
+    parser.add_argument(
+        "--at",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE,...",
+        help="values of the variables, e.g. --at x=2,y=-3 (may be repeated)",
+    )
+
+
+def _int_in(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {value}")
+        return value
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0.0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
+def _sizes(text: str) -> list[int]:
+    """'16,16' -> [16, 16]; '' or 'none' -> [] (no hidden layer)."""
+    if text.strip().lower() in ("", "none"):
+        return []
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated sizes such as 16,16; got {text!r}"
+        ) from None
+    if any(size < 1 or size > 10_000 for size in sizes):
+        raise argparse.ArgumentTypeError(f"sizes must be from 1 to 10000, got {text!r}")
+    return sizes
+
+
+def _point(assignments: list[str]) -> dict[str, float]:
+    """The --at values: 'x=2,y=-3' (possibly repeated) -> {'x': 2.0, 'y': -3.0}."""
+    point: dict[str, float] = {}
+    for assignment in assignments:
+        for item in assignment.split(","):
+            name, sign, number = (part.strip() for part in item.partition("="))
+            if not sign or not name:
+                raise UsageError(f"--at expects NAME=VALUE pairs such as x=2,y=-3; got {item!r}")
+            name = _parser._normal(name)
+            if not name.isidentifier():
+                raise UsageError(f"--at: {name!r} is not a valid variable name")
+            if name in point:
+                raise UsageError(f"--at gives {name!r} twice")
+            try:
+                value = float(number)
+            except ValueError:
+                raise UsageError(f"--at {name}: {number!r} is not a number") from None
+            if not math.isfinite(value):
+                raise UsageError(f"--at {name}: the value must be finite, got {number!r}")
+            point[name] = value
+    return point
+
+
+# ---- grad and render ------------------------------------------------------------------
+
+
+def _expression(args: argparse.Namespace) -> tuple[_parser.Expression, dict[str, float]]:
+    point = _point(args.at)
+    return _parser.parse(args.expression, point), point
+
+
+def _function(expression: _parser.Expression, names: list[str]) -> Callable[..., Value]:
+    """The expression as f(*values) in --at order, always returning a Value."""
+
+    def f(*values: Value) -> Value:
+        result = expression.evaluate(dict(zip(names, values)))
+        return result if isinstance(result, Value) else Value(result)
+
+    f.__name__ = "f"
+    return f
+
+
+def _grad(args: argparse.Namespace) -> int:
+    expression, point = _expression(args)
+    names = list(point)
+    leaves = [Value(point[name], label=name) for name in names]
+    output = _function(expression, names)(*leaves)
+    partials = gradients(output, leaves) if leaves else []
+
+    def show(x: float) -> str:
+        return repr(x) if args.precision is None else f"{x:.{args.precision}g}"
+
+    where = ", ".join(f"{name}={show(point[name])}" for name in names)
+    print(f"f({where}) = {show(output.data)}" if names else f"f = {show(output.data)}")
+    for name, partial in zip(names, partials):
+        print(f"df/d{name} = {show(partial)}")
+    settings = f"eps={args.eps:g}, atol={args.atol:g}, rtol={args.rtol:g}"
+    if not names:
+        print("gradient check: nothing to check (no variables)")
+        return 0
+    try:
+        gradcheck(
+            _function(expression, names),
+            [point[name] for name in names],
+            eps=args.eps,
+            atol=args.atol,
+            rtol=args.rtol,
+        )
+    except GradcheckError as error:
+        details = str(error).splitlines()[1:]
+        for i, name in enumerate(names):  # name the variables instead of x[i]
+            details = [line.replace(f"d f/d x[{i}]:", f"df/d{name}:") for line in details]
+        print(f"gradient check against central differences ({settings}): FAILED")
+        print("\n".join(details))
+        _error("grad: backprop and finite differences disagree (a kink or a wrong rule?)")
+        return 1
+    except (ArithmeticError, ValueError) as error:
+        print(f"gradient check against central differences ({settings}): not possible")
+        _error(f"grad: cannot evaluate f within eps of the point: {_one_line(str(error))}")
+        return 1
+    print(f"gradient check against central differences ({settings}): passed")
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    expression, point = _expression(args)
+    names = list(point)
+    output_path: Path = args.output or Path(f"graph.{args.format or 'svg'}")
+    fmt = args.format or render._format_for(output_path, None)
+    options: dict[str, Any] = {
+        "rankdir": args.rankdir,
+        "precision": args.precision,
+        "edge_labels": args.edge_labels,
+        "max_nodes": args.max_nodes,
+    }
+    if args.check:
+        if not names:
+            raise UsageError("--check needs at least one variable; give them with --at")
+        if args.color_grad:
+            raise UsageError("--check and --color-grad colour the nodes differently; pick one")
+        f = _function(expression, names)
+        graph = render.gradcheck_dot(f, [point[n] for n in names], names=names, **options)
+    else:
+        leaves = [Value(point[name], label=name) for name in names]
+        output = _function(expression, names)(*leaves)
+        output.backward()
+        graph = render.to_dot(output, color_by_grad=args.color_grad, **options)
+    written = render.render(graph, output_path, format=fmt)
+    print(f"wrote {written}")
+    return 0
+
+
+# ---- train ----------------------------------------------------------------------------
+
+
+def _train(args: argparse.Namespace) -> int:
+    from autograd_mini import datasets, nn
+    from autograd_mini import train as training
+
+    task = _task(args.dataset)
+    X, y = task.load()
+    X_test: list[list[float]] = []
+    y_test: list[Any] = []
+    if args.dataset == "digits":
+        X, X_test, y, y_test = datasets.train_test_split(X, y, test_fraction=0.2, seed=args.seed)
+    model = nn.MLP(
+        len(X[0]),
+        [*args.hidden, task.outputs],
+        activation=args.activation,
+        output_activation=task.output_activation,
+        seed=args.seed,
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    print(
+        f"training {model.nin}-{'-'.join(map(str, model.nouts))} MLP ({args.activation}) "
+        f"on {args.dataset}: {len(X)} examples, {args.epochs} epochs"
+    )
+    history = _fit(
+        model,
+        X,
+        y,
+        loss=task.loss,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        epochs=args.epochs,
+        batch_size=args.batch_size or max(1, len(X) // 10),
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
+    print(f"final loss {history[-1]:.4g}")
+    if task.classification:
+        print(f"training accuracy {training.accuracy(model, X, y):.1%}")
+        if X_test:
+            print(
+                f"test accuracy {training.accuracy(model, X_test, y_test):.1%} "
+                f"({len(X_test)} held-out examples)"
+            )
+    else:
+        for x, target, predicted in zip(X, y, training.predict(model, X)):
+            print(f"  input {x}: target {target:.3g}, predicted {predicted:.3g}")
+    written = [_plot_loss(history, args.out / "loss.png", f"{args.dataset}: training loss")]
+    if len(X[0]) == 2:
+        written.append(
+            _plot_decision_boundary(model, X, y, args.out / "decision_boundary.png", task)
+        )
+    model_path = args.out / "model.json"
+    nn.save(model, model_path)
+    written.append(model_path)
+    _list_files(written)
+    return 0
+
+
+class _Task:
+    """How to learn one dataset: its loader, the output layer and the loss."""
+
+    def __init__(
+        self,
+        load: Callable[[], tuple[list[list[float]], list[Any]]],
+        outputs: int,
+        output_activation: str,
+        loss: str,
+        classification: bool,
+    ) -> None:
+        self.load = load
+        self.outputs = outputs
+        self.output_activation = output_activation
+        self.loss = loss
+        self.classification = classification
+
+
+def _task(name: str) -> _Task:
+    from autograd_mini import datasets
+
+    if name == "moons":
+        return _Task(datasets.moons, 1, "linear", "binary_cross_entropy_with_logits", True)
+    if name == "xor":
+        return _Task(datasets.xor, 1, "linear", "binary_cross_entropy_with_logits", True)
+    if name == "digits":
+        return _Task(datasets.digits, 10, "linear", "softmax_cross_entropy", True)
+    return _Task(datasets.sleep_study, 1, "sigmoid", "mse", False)
+
+
+def _fit(
+    model: Any,
+    X: list[list[float]],
+    y: list[Any],
+    *,
+    loss: str,
+    optimizer: str,
+    lr: float | None,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    progress: bool,
+) -> list[float]:
+    """`train.fit` with its progress bar on a terminal, and a few progress lines elsewhere
+    (a log file or a pipe), all on standard error."""
+    from autograd_mini import train as training
+
+    terminal = training._stderr_is_terminal()
+    every = max(1, epochs // 5)
+    started = time.perf_counter()
+
+    def report(epoch: int, value: float) -> None:
+        done = epoch + 1
+        if progress and not terminal and (done % every == 0 or done == epochs):
+            seconds = time.perf_counter() - started
+            print(f"  epoch {done}/{epochs}: loss {value:.4g} ({seconds:.1f} s)", file=sys.stderr)
+
+    return training.fit(
+        model,
+        X,
+        y,
+        loss=loss,
+        optimizer=optimizer,
+        lr=lr,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        progress=progress,
+        callback=report,
+    )
+
+
+# ---- plots ----------------------------------------------------------------------------
+
+
+def _figure() -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError(
+            "plots need matplotlib, which is not installed; "
+            "install it with: pip install 'autograd-mini[plot]'"
+        ) from None
+    return Figure(figsize=(PNG_SIZE[0] / _DPI, PNG_SIZE[1] / _DPI), dpi=_DPI)
+
+
+def _save_png(figure: Any, path: Path) -> Path:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=_DPI)
+    render._write_atomically(path, buffer.getvalue())
+    return path
+
+
+def _plot_loss(history: list[float], path: Path, title: str) -> Path:
+    figure = _figure()
+    axes = figure.subplots()
+    axes.plot(range(1, len(history) + 1), history, color="#2166ac")
+    if all(h > 0 for h in history) and max(history) / min(history) > 20:
+        axes.set_yscale("log")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("loss")
+    axes.set_title(title)
+    axes.grid(True, alpha=0.3)
+    figure.tight_layout()
+    return _save_png(figure, path)
+
+
+def _plot_decision_boundary(
+    model: Any, X: list[list[float]], y: list[Any], path: Path, task: _Task, steps: int = 60
+) -> Path:
+    """The model's output over a grid around the data, with the data on top; for a
+    classifier the boundary is where the output crosses the decision threshold."""
+    import numpy as np
+
+    xs = [p[0] for p in X]
+    ys = [p[1] for p in X]
+    margin_x = 0.25 * (max(xs) - min(xs) or 1.0)
+    margin_y = 0.25 * (max(ys) - min(ys) or 1.0)
+    grid_x = np.linspace(min(xs) - margin_x, max(xs) + margin_x, steps)
+    grid_y = np.linspace(min(ys) - margin_y, max(ys) + margin_y, steps)
+    out = np.array([[model([float(a), float(b)]).data for a in grid_x] for b in grid_y])
+    figure = _figure()
+    axes = figure.subplots()
+    if task.classification:
+        probability = 1.0 / (1.0 + np.exp(-np.clip(out, -500, 500)))  # the logit's sigmoid
+        shading = axes.contourf(grid_x, grid_y, probability, levels=20, cmap="RdBu_r", alpha=0.5)
+        axes.contour(grid_x, grid_y, probability, levels=[0.5], colors="black", linewidths=1.5)
+        figure.colorbar(shading, ax=axes, label="predicted probability of class 1")
+        for label, colour in ((0.0, "#2166ac"), (1.0, "#b2182b")):
+            points = [p for p, t in zip(X, y) if float(t) == label]
+            axes.scatter(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                color=colour,
+                edgecolors="white",
+                s=30,
+                label=f"class {label:g}",
+            )
+        axes.legend(loc="upper right", framealpha=0.9)
+        axes.set_title("decision boundary (black line: probability 0.5)")
+    else:
+        shading = axes.contourf(grid_x, grid_y, out, levels=20, cmap="viridis")
+        figure.colorbar(shading, ax=axes, label="predicted output")
+        axes.scatter(xs, ys, c=y, cmap="viridis", edgecolors="white", s=60)
+        axes.set_title("model output over the inputs (dots: training data)")
+    axes.set_xlabel("x1")
+    axes.set_ylabel("x2")
+    figure.tight_layout()
+    return _save_png(figure, path)
+
+
+# ---- demo -----------------------------------------------------------------------------
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from autograd_mini import datasets, losses, nn
+    from autograd_mini import train as training
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    written: list[Path] = []
+
+    print("1. One sigmoid neuron, y = sigmoid(w1*x1 + w2*x2 + b), and backprop through it")
+    x1, x2 = Value(2.0, label="x1"), Value(-1.0, label="x2")
+    w1, w2 = Value(-0.5, label="w1"), Value(1.5, label="w2")
+    b = Value(1.0, label="b")
+    z = dot([w1, w2], [x1, x2]) + b
+    z.label = "z"
+    y = z.sigmoid()
+    y.label = "y"
+    y.backward()
+    print(f"   {'node':<8}{'data':>12}{'grad':>12}")
+    for node in topological_order(y):
+        name = node.label or node.op
+        print(f"   {name:<8}{node.data:>12.6f}{node.grad:>12.6f}")
+    print(f"   dy/dz = y(1 - y) = {y.data * (1 - y.data):.6f}, the sigmoid's derivative")
+
+    def neuron(x1: Value, x2: Value, w1: Value, w2: Value, b: Value) -> Value:
+        return (dot([w1, w2], [x1, x2]) + b).sigmoid()
+
+    gradcheck(neuron, [2.0, -1.0, -0.5, 1.5, 1.0])
+    print("   gradient check against central differences: passed")
+    written.append(render.render_svg(y, out / "neuron.svg", edge_labels=True))
+
+    print("2. A small MLP (2-3-1) on one example, its graph clustered by layer and neuron")
+    small = nn.MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=1)
+    inputs = [Value(0.5, label="x1"), Value(-0.25, label="x2")]
+    logit = cast(Value, small(inputs))  # one output unit: one Value
+    loss = losses.binary_cross_entropy_with_logits(logit, 1.0)
+    loss.label = "loss"
+    loss.backward()
+    print(f"   {len(topological_order(loss))} values; loss {loss.data:.4f}")
+    written.append(render.render_svg(loss, out / "mlp.svg", cluster_depth=2, color_by_grad=True))
+
+    print("3. Training a 2-16-16-1 MLP (tanh) on two moons with Adam")
+    X, labels = datasets.moons(n=100, noise=0.1, seed=0)
+    model = nn.MLP(2, [16, 16, 1], activation="tanh", output_activation="linear", seed=0)
+    history = _fit(
+        model,
+        X,
+        labels,
+        loss="binary_cross_entropy_with_logits",
+        optimizer="adam",
+        lr=0.01,
+        epochs=args.epochs,
+        batch_size=20,
+        seed=0,
+        progress=not args.no_progress,
+    )
+    accuracy = training.accuracy(model, X, labels)
+    print(f"   final loss {history[-1]:.4f}, accuracy {accuracy:.1%} on {len(X)} points")
+    written.append(_plot_loss(history, out / "loss.png", "two moons: training loss"))
+    task = _task("moons")
+    written.append(_plot_decision_boundary(model, X, labels, out / "decision_boundary.png", task))
+    _list_files(written)
+    print(f"done in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+# ---- small helpers --------------------------------------------------------------------
+
+
+def _list_files(paths: list[Path]) -> None:
+    print("files written:")
+    for path in paths:
+        print(f"  {path.resolve()}")
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
