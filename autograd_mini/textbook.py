@@ -104,7 +104,11 @@ def cost(loss: str, a: Array, y: Array) -> float:
     if loss == "quadratic":
         return float(0.5 * np.sum((y - a) ** 2))
     if loss == "binary_cross_entropy":
-        return float(-np.sum(y * np.log(a) + (1.0 - y) * np.log(1.0 - a)))
+        with np.errstate(divide="ignore"):  # a saturated wrong output costs +inf, honestly
+            # a term whose coefficient y or 1 - y is 0 is left out (so 0 log 0 counts as 0)
+            hit = np.where(y > 0.0, y * np.log(np.where(y > 0.0, a, 1.0)), 0.0)
+            miss = np.where(y < 1.0, (1.0 - y) * np.log(np.where(y < 1.0, 1.0 - a, 1.0)), 0.0)
+        return float(-np.sum(hit + miss))
     return float(-np.sum(y * _log_softmax(a)))
 
 
