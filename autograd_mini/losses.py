@@ -230,7 +230,8 @@ def softmax_cross_entropy(logits: Any, target_class: Any, reduction: str = "sum"
     (0.693147, [0.5, -0.5])
     """
     who = "softmax_cross_entropy"
-    if _is_batch(logits):
+    batch = _is_batch(logits)
+    if batch:
         rows = _as_list(logits, who, "logits")
         if _is_scalar(target_class):
             raise ValueError(
@@ -245,7 +246,7 @@ def softmax_cross_entropy(logits: Any, target_class: Any, reduction: str = "sum"
     terms = []
     for i, (row, target) in enumerate(zip(rows, targets)):
         values = _logit_list(row, who)
-        where = f"[{i}]" if len(rows) > 1 or rows[0] is not logits else ""
+        where = f"[{i}]" if batch else ""
         t = _check_class(target, len(values), who, where)
         terms.append(_log_sum_exp(values) - values[t])
     return _reduce(terms, reduction, who)

@@ -142,7 +142,10 @@ def _validated_values(module: Module, state: Mapping[str, object]) -> list[float
             raise ValueError(
                 f"parameter {name!r}: expected a real number, got {type(value).__name__} {value!r}"
             )
-        number = float(value)  # type: ignore[arg-type]
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except OverflowError:
+            number = math.inf  # an int too large for a float
         if not math.isfinite(number):
             raise ValueError(f"parameter {name!r}: value {number!r} is not finite")
         values.append(number)
@@ -155,18 +158,28 @@ def _few(names: Sequence[str], limit: int = 5) -> str:
     return f"{len(names)} name(s): {shown}{more}"
 
 
-def _check_input(x: object, nin: int, who: str) -> Input:
+def _inputs(x: object, nin: int, who: str) -> list[Value]:
+    """The input as Values: numbers become leaves labelled ``x.0``, ``x.1``, ... once,
+    so every neuron of the first layer reads the same input nodes."""
     if isinstance(x, Value) or _is_real(x) or isinstance(x, str):
         raise TypeError(f"{who} expects a list of {nin} numbers or Values, got {x!r}")
     try:
-        n = len(x)  # type: ignore[arg-type]
+        items = list(x)  # type: ignore[call-overload]
     except TypeError:
         raise TypeError(
             f"{who} expects a list of {nin} numbers or Values, got {type(x).__name__}"
         ) from None
-    if n != nin:
-        raise ValueError(f"{who} expects {nin} inputs, got {n}")
-    return x  # type: ignore[return-value]
+    if len(items) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(items)}")
+    values = []
+    for i, v in enumerate(items):
+        if isinstance(v, Value):
+            values.append(v)
+        elif _is_real(v):
+            values.append(Value(v, f"x.{i}"))
+        else:
+            raise TypeError(f"{who}: input {i} must be a number or a Value, got {v!r}")
+    return values
 
 
 class Neuron(Module):
@@ -218,10 +231,9 @@ class Neuron(Module):
         }
 
     def __call__(self, x: Input) -> Value:
-        _check_input(x, self.nin, "Neuron")
-        return self._forward(x)
+        return self._forward(_inputs(x, self.nin, "Neuron"))
 
-    def _forward(self, x: Input) -> Value:
+    def _forward(self, x: list[Value]) -> Value:
         z = dot(self.w, x)
         if self.b is not None:
             z = z + self.b
@@ -283,11 +295,10 @@ class Layer(Module):
         }
 
     def __call__(self, x: Input) -> Value | list[Value]:
-        _check_input(x, self.nin, "Layer")
-        out = self._forward(x)
+        out = self._forward(_inputs(x, self.nin, "Layer"))
         return out[0] if len(out) == 1 else out
 
-    def _forward(self, x: Input) -> list[Value]:
+    def _forward(self, x: list[Value]) -> list[Value]:
         return [neuron._forward(x) for neuron in self.neurons]
 
     def __repr__(self) -> str:
@@ -359,12 +370,10 @@ class MLP(Module):
         }
 
     def __call__(self, x: Input) -> Value | list[Value]:
-        _check_input(x, self.nin, "MLP")
-        out: Input = x
+        out = _inputs(x, self.nin, "MLP")
         for layer in self.layers:
             out = layer._forward(out)
-        result: list[Value] = out  # type: ignore[assignment]
-        return result[0] if len(result) == 1 else result
+        return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:
         sizes = " -> ".join(str(n) for n in [self.nin, *self.nouts])
@@ -423,8 +432,11 @@ def load(module: Module, path: str | os.PathLike[str]) -> None:
     value raise ValueError naming the problem, and the module is left unchanged.
     """
     path = os.fspath(path)
-    with open(path, encoding="utf-8") as file:
-        text = file.read()
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+    except UnicodeDecodeError as error:
+        raise ValueError(f"load: {path!r} is not a text file: {error}") from None
     try:
         document = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:

@@ -200,6 +200,18 @@ def test_non_list_input_is_a_type_error() -> None:
         Neuron(2, seed=0)(1.0)  # type: ignore[arg-type]
 
 
+def test_number_inputs_become_one_labelled_leaf_each_shared_by_the_layer() -> None:
+    out = MLP(2, [3, 1], seed=0)([0.5, -1.0])
+    assert isinstance(out, am.Value)
+    leaves = [v for v in am.topological_order(out) if v.label.startswith("x.")]
+    assert [(v.label, v.data) for v in leaves] == [("x.0", 0.5), ("x.1", -1.0)]
+
+
+def test_input_elements_must_be_numbers_or_values() -> None:
+    with pytest.raises(TypeError, match="input 1 must be a number or a Value, got 'a'"):
+        Neuron(2, seed=0)([1.0, "a"])  # type: ignore[list-item]
+
+
 def test_backward_reaches_every_parameter() -> None:
     model = MLP(2, [3, 3, 1], activation="tanh", seed=0)
     out = model([0.3, -0.7])
@@ -264,7 +276,7 @@ def test_load_state_dict_with_missing_and_unexpected_names_changes_nothing() -> 
     assert model.state_dict() == before
 
 
-@pytest.mark.parametrize("bad", [math.nan, math.inf, "1.0", None, True])
+@pytest.mark.parametrize("bad", [math.nan, math.inf, "1.0", None, True, 10**400])
 def test_load_state_dict_rejects_bad_values_and_changes_nothing(bad: object) -> None:
     model = MLP(2, [2, 1], seed=0)
     before = model.state_dict()

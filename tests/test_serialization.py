@@ -195,6 +195,12 @@ def test_parameters_not_an_object(tmp_path: Path) -> None:
     _assert_refused(path, "no 'parameters' object")
 
 
+def test_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    _assert_refused(path, "is not a text file")
+
+
 def test_missing_file_is_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         load(Neuron(1), tmp_path / "absent.json")
