@@ -104,8 +104,8 @@ def fit(
       0.1), or an `Optimizer` already built on the model's parameters.
     - An epoch's loss is the batch losses averaged, weighted by batch size, as they were
       computed during the epoch (before each step).
-    - ``progress``: a tqdm bar over epochs showing the running loss, drawn only when
-      standard error is a terminal.
+    - ``progress``: a tqdm bar over batches showing the epoch and its running loss,
+      drawn only when standard error is a terminal.
     - ``callback(epoch, loss)`` runs after each epoch.
 
     A loss that becomes NaN or infinite stops training with FloatingPointError.
@@ -126,10 +126,11 @@ def fit(
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     order = list(range(n))
     history: list[float] = []
+    batches = math.ceil(n / size)
     bar = tqdm(
-        total=epochs,
+        total=epochs * batches,
         desc="fit",
-        unit="epoch",
+        unit="batch",
         file=sys.stderr,
         disable=not (progress and _stderr_is_terminal()),
         dynamic_ncols=True,
@@ -157,9 +158,12 @@ def fit(
                 batch_loss.backward()
                 opt.step()
                 total += batch_loss.data * len(batch)
-                bar.set_postfix(loss=f"{total / (start + len(batch)):.4g}", refresh=False)
+                running = total / (start + len(batch))
+                bar.set_postfix_str(
+                    f"epoch {epoch + 1}/{epochs}, loss {running:.4g}", refresh=False
+                )
+                bar.update(1)  # redraws at most every tqdm.mininterval seconds
             history.append(total / n)
-            bar.update(1)
             if callback is not None:
                 callback(epoch, history[-1])
     finally:

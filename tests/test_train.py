@@ -144,7 +144,7 @@ def test_progress_bar_shows_the_running_loss_on_a_terminal(
     X, y = datasets.xor()
     fit(MLP(2, [2, 1], seed=0), X, y, epochs=3, progress=True)
     err = capsys.readouterr().err
-    assert "fit" in err and "loss=" in err and "3/3" in err
+    assert "fit" in err and "epoch 3/3, loss " in err and "3/3 [" in err
 
 
 def test_progress_bar_is_off_when_asked_or_when_not_a_terminal(
