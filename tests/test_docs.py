@@ -5,14 +5,14 @@ page starts from an empty namespace in its own temporary working directory. A bl
 ``>>>`` prompts runs as a doctest (ELLIPSIS and NORMALIZE_WHITESPACE on); any other
 ```python block runs as a script. Blocks not meant to run carry another language tag
 (```sh, ```text). Each test is named after its file and the line its block starts on.
+The parsing and running live in docs/hooks.py, which the docs build uses too.
 """
 
 from __future__ import annotations
 
-import doctest
 import importlib.util
-import re
-import textwrap
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,74 +20,31 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+|~~~+)\s*(?P<info>[^\s`]*)")
-DOCTEST_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
-@dataclass(frozen=True)
-class Block:
-    path: Path
-    line: int  # 1-based line of the first line of code (just after the opening fence)
-    language: str
-    code: str
-
-    @property
-    def where(self) -> str:
-        return f"{self.path.relative_to(ROOT)}:{self.line}"
+def _load_hooks() -> Any:
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "docs" / "hooks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
 
 
-def fenced_blocks(path: Path) -> list[Block]:
-    """The fenced code blocks of a Markdown file, dedented, with their languages."""
-    blocks: list[Block] = []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        opening = FENCE.match(lines[i])
-        i += 1
-        if opening is None:
-            continue
-        fence = opening["fence"]
-        start = i
-        while i < len(lines) and not lines[i].strip().startswith(fence):
-            i += 1
-        if i == len(lines):
-            raise ValueError(f"{path}:{start}: code fence {fence!r} is never closed")
-        code = textwrap.dedent("\n".join(lines[start:i])) + "\n"
-        blocks.append(Block(path, start + 1, opening["info"].lower(), code))
-        i += 1
-    return blocks
+hooks = _load_hooks()
+Block = hooks.Block
 
 
 def markdown_files() -> list[Path]:
     return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
-ALL_BLOCKS = [block for path in markdown_files() for block in fenced_blocks(path)]
-PYTHON_BLOCKS = [block for block in ALL_BLOCKS if block.language in ("python", "py")]
+ALL_BLOCKS = [block for path in markdown_files() for block in hooks.fenced_blocks(path)]
+PYTHON_BLOCKS = [block for block in ALL_BLOCKS if block.runnable]
 
 
-def run_doctest(block: Block, namespace: dict[str, Any]) -> None:
-    parser = doctest.DocTestParser()
-    test = parser.get_doctest(block.code, namespace, block.where, str(block.path), block.line - 1)
-    runner = doctest.DocTestRunner(optionflags=DOCTEST_FLAGS)
-    report: list[str] = []
-    runner.run(test, out=report.append, clear_globs=False)
-    namespace.update(test.globs)  # the doctest ran on a copy; later blocks see its names
-    if runner.failures:
-        pytest.fail(f"doctest in {block.where} failed:\n" + "".join(report), pytrace=False)
-
-
-def run_script(block: Block, namespace: dict[str, Any]) -> None:
-    # Pad with blank lines so tracebacks point at the Markdown file's own line numbers.
-    source = "\n" * (block.line - 1) + block.code
-    exec(compile(source, str(block.path), "exec"), namespace)  # our own docs' code
-
-
-def run_block(block: Block, namespace: dict[str, Any]) -> None:
-    if re.search(r"^\s*>>>", block.code, flags=re.MULTILINE):
-        run_doctest(block, namespace)
-    else:
-        run_script(block, namespace)
+def where(block: Any) -> str:
+    return str(block.where)
 
 
 @dataclass
@@ -103,9 +60,9 @@ class PageRun:
 PAGE_RUNS: dict[Path, PageRun] = {}
 
 
-@pytest.mark.parametrize("block", PYTHON_BLOCKS, ids=[b.where for b in PYTHON_BLOCKS])
+@pytest.mark.parametrize("block", PYTHON_BLOCKS, ids=[where(b) for b in PYTHON_BLOCKS])
 def test_python_block_runs(
-    block: Block, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+    block: Any, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     page_blocks = [b for b in PYTHON_BLOCKS if b.path == block.path]
     index = page_blocks.index(block)
@@ -113,33 +70,39 @@ def test_python_block_runs(
         PAGE_RUNS[block.path] = PageRun({"__name__": "__main__"}, tmp_path_factory.mktemp("doc"))
     page = PAGE_RUNS[block.path]
     if page.failed:
-        pytest.fail(f"{block.where} not run: {page.failed} on the same page failed", False)
+        pytest.fail(f"{where(block)} not run: {page.failed} on the same page failed", False)
     monkeypatch.chdir(page.cwd)
     for current in page_blocks[page.done : index + 1]:  # earlier blocks too, if deselected
+        page.failed = where(current)  # until it has run through
         try:
-            run_block(current, page.namespace)
-        except BaseException:
-            page.failed = current.where
-            raise
+            hooks.run_block(current, page.namespace)
+        except hooks.DocExampleError as error:
+            mismatch = str(error)
+        else:
+            mismatch = ""
+        if mismatch:
+            pytest.fail(mismatch, pytrace=False)
+        page.failed = ""
         page.done += 1
 
 
 def test_every_fence_names_its_language() -> None:
     """A bare ``` fence would be skipped silently; say ```text (or similar) instead."""
-    unnamed = [block.where for block in ALL_BLOCKS if not block.language]
+    unnamed = [where(block) for block in ALL_BLOCKS if not block.language]
     assert unnamed == []
 
 
 def test_the_docs_have_python_examples() -> None:
-    """The collector finds the README's examples (guards against a broken fence regex)."""
+    """The collector finds examples in the README and in the docs (guards the fence regex)."""
     readme = [b for b in PYTHON_BLOCKS if b.path.name == "README.md"]
     assert readme, "no ```python block found in README.md"
+    assert len(PYTHON_BLOCKS) > 20
 
 
 def test_fenced_blocks_reads_language_line_and_indent(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text("# T\n\n```python\nx = 1\n```\n\n!!! note\n    ```sh\n    ls\n    ```\n")
-    blocks = fenced_blocks(page)
+    blocks = hooks.fenced_blocks(page)
     assert [(b.language, b.line, b.code) for b in blocks] == [
         ("python", 4, "x = 1\n"),
         ("sh", 9, "ls\n"),
@@ -150,41 +113,77 @@ def test_fenced_blocks_rejects_an_unclosed_fence(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text("```python\nx = 1\n")
     with pytest.raises(ValueError, match="never closed"):
-        fenced_blocks(page)
+        hooks.fenced_blocks(page)
 
 
 def test_a_failing_doctest_names_file_and_line() -> None:
     block = Block(ROOT / "docs" / "x.md", 7, "python", ">>> 1 + 1\n3\n")
-    with pytest.raises(pytest.fail.Exception, match=r"docs/x\.md:7"):
-        run_block(block, {})
+    with pytest.raises(hooks.DocExampleError, match=r"docs/x\.md:7"):
+        hooks.run_block(block, {})
 
 
 def test_blocks_share_the_namespace_of_their_page() -> None:
     namespace: dict[str, Any] = {}
-    run_block(Block(ROOT / "x.md", 2, "python", "x = 20\n"), namespace)
-    run_block(Block(ROOT / "x.md", 6, "python", ">>> y = x + 1\n"), namespace)
-    run_block(Block(ROOT / "x.md", 9, "python", ">>> x + y\n41\n"), namespace)
+    hooks.run_block(Block(ROOT / "x.md", 2, "python", "x = 20\n"), namespace)
+    hooks.run_block(Block(ROOT / "x.md", 6, "python", ">>> y = x + 1\n"), namespace)
+    hooks.run_block(Block(ROOT / "x.md", 9, "python", ">>> x + y\n41\n"), namespace)
 
 
 def test_a_failing_script_points_at_its_markdown_line() -> None:
     block = Block(ROOT / "docs" / "x.md", 7, "python", "x = 1\nraise RuntimeError(x)\n")
     with pytest.raises(RuntimeError) as info:
-        run_block(block, {})
+        hooks.run_block(block, {})
     assert info.traceback[-1].lineno + 1 == 8  # pytest's line numbers start at 0
 
 
-def load_hooks() -> Any:
-    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "docs" / "hooks.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_docstring_examples_are_fenced_for_markdown() -> None:
-    fence = load_hooks().fence_doctests
     text = "Adds.\n\n>>> 1 + 1\n2\n\n```python\n>>> kept\n```\n>>> last()"
-    assert fence(text) == (
+    assert hooks.fence_doctests(text) == (
         "Adds.\n\n```pycon\n>>> 1 + 1\n2\n```\n\n```python\n>>> kept\n```\n"
         "```pycon\n>>> last()\n```"
     )
+
+
+def test_figures_come_from_the_page_code(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        '```python\nfrom pathlib import Path\nPath("a.svg").write_text("<svg/>")\n```\n'
+    )
+    assert hooks.draw_figures(page) == {"a.svg": b"<svg/>"}
+
+
+def test_no_figure_is_checked_in() -> None:
+    """The SVGs on the site are drawn at build time by docs/hooks.py, never committed."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "docs"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert [name for name in tracked if name.endswith((".svg", ".png"))] == []
+
+
+def test_every_public_module_has_a_reference_page() -> None:
+    modules = sorted(
+        p.stem for p in (ROOT / "autograd_mini").glob("*.py") if not p.stem.startswith("_")
+    )
+    pages = {p.stem for p in (ROOT / "docs" / "reference").glob("*.md")}
+    assert [m for m in modules if m not in pages] == []
+
+
+def test_console_blocks_split_commands_and_output() -> None:
+    code = "$ autograd-mini grad 'x*x' --at x=3\nf(x=3) = 9\n...\n$ autograd-mini --version\n"
+    block = Block(ROOT / "x.md", 5, "console", code)
+    assert hooks.console_commands(block) == [
+        (5, ["grad", "x*x", "--at", "x=3"], "f(x=3) = 9\n...\n"),
+        (8, ["--version"], ""),
+    ]
+
+
+def test_console_blocks_run_only_the_autograd_mini_command() -> None:
+    block = Block(ROOT / "x.md", 5, "console", "$ rm -rf /tmp/x\n")
+    with pytest.raises(ValueError, match="runs only autograd-mini"):
+        hooks.console_commands(block)
+
+
+def test_a_console_mismatch_names_file_and_line(tmp_path: Path) -> None:
+    block = Block(ROOT / "x.md", 3, "console", "$ autograd-mini grad 'x*x' --at x=3\nwrong\n")
+    with pytest.raises(hooks.DocExampleError, match=r"x\.md:3: \$ autograd-mini grad"):
+        hooks.run_block(block, {})
