@@ -698,12 +698,14 @@ def _visible(match: re.Match[str]) -> str:
 
 def _html(text: str, max_chars: int | None) -> str:
     """Any string as the content of a Graphviz HTML-like label: markup characters become
-    entities, line breaks <BR/>, and control characters visible escapes such as \\x07."""
+    entities, line breaks <BR/>, control characters visible escapes such as \\x07, and
+    backslashes are doubled (Graphviz reads \\N, \\G, ... in labels as names)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     if max_chars is not None and len(text) > max_chars:
         text = text[: max_chars - 1] + "…"
-    text = _UNSAFE.sub(_visible, text)
-    return html.escape(text, quote=True).replace("\n", "<BR/>")
+    text = _UNSAFE.sub(_visible, text).replace("\\", "\\\\")  # dot reads \\ as \
+    text = html.escape(text, quote=True).replace("]", "&#93;")  # dot 2.43 chokes on "<B>]"
+    return text.replace("\n", "<BR/>")
 
 
 def _format_for(path: Path, fmt: str | None) -> str:
