@@ -205,11 +205,12 @@ def _log_sum_exp(logits: list[Value]) -> Value:
 
 
 def _check_class(target: object, k: int, who: str, where: str) -> int:
-    if isinstance(target, bool) or not isinstance(target, int | float):
+    if not _is_real(target):  # ints, whole floats and numpy integers; not bools
         raise ValueError(f"{who}: target class{where} must be an int, got {target!r}")
-    if isinstance(target, float) and not target.is_integer():
+    value = float(target)  # type: ignore[arg-type]
+    if not value.is_integer():
         raise ValueError(f"{who}: target class{where} must be a whole number, got {target!r}")
-    t = int(target)
+    t = int(value)
     if not 0 <= t < k:
         raise ValueError(f"{who}: target class{where} {t} is out of range for {k} logits")
     return t

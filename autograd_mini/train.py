@@ -22,7 +22,7 @@ from typing import Any
 from tqdm import tqdm
 
 from autograd_mini import losses
-from autograd_mini._engine import Value
+from autograd_mini._engine import Value, _is_real
 from autograd_mini.nn import Module
 from autograd_mini.optim import SGD, Adam, Optimizer
 from autograd_mini.tape import TapeTrainer
@@ -106,8 +106,8 @@ def fit(
       0.1), or an `Optimizer` already built on the model's parameters.
     - An epoch's loss is the batch losses averaged, weighted by batch size, as they were
       computed during the epoch (before each step).
-    - ``progress``: a tqdm bar over epochs showing the running loss, drawn only when
-      standard error is a terminal.
+    - ``progress``: a tqdm bar over batches showing the epoch and its running loss,
+      drawn only when standard error is a terminal.
     - ``callback(epoch, loss)`` runs after each epoch.
     - ``engine="tape"`` traces the model and the loss of one example once
       (`autograd_mini.tape.TapeTrainer`) and runs each batch with numpy: the same
@@ -134,10 +134,11 @@ def fit(
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     order = list(range(n))
     history: list[float] = []
+    batches = math.ceil(n / size)
     bar = tqdm(
-        total=epochs,
+        total=epochs * batches,
         desc="fit",
-        unit="epoch",
+        unit="batch",
         file=sys.stderr,
         disable=not (progress and _stderr_is_terminal()),
         dynamic_ncols=True,
@@ -169,9 +170,12 @@ def fit(
                 backward()
                 opt.step()
                 total += value * len(batch)
-                bar.set_postfix(loss=f"{total / (start + len(batch)):.4g}", refresh=False)
+                running = total / (start + len(batch))
+                bar.set_postfix_str(
+                    f"epoch {epoch + 1}/{epochs}, loss {running:.4g}", refresh=False
+                )
+                bar.update(1)  # redraws at most every tqdm.mininterval seconds
             history.append(total / n)
-            bar.update(1)
             if callback is not None:
                 callback(epoch, history[-1])
     finally:
@@ -237,8 +241,8 @@ def accuracy(
 def _label_number(label: object) -> float:
     if isinstance(label, Value):
         return label.data
-    if isinstance(label, int | float) and not isinstance(label, bool):
-        return float(label)
+    if _is_real(label):  # ints, floats and numpy numbers; not bools
+        return float(label)  # type: ignore[arg-type]
     raise ValueError(f"accuracy: a single-output model needs number labels, got {label!r}")
 
 
@@ -246,15 +250,9 @@ def _argmax(values: Sequence[float]) -> int:
     return max(range(len(values)), key=values.__getitem__)
 
 
-def _class_of(label: object, k: int) -> int:
-    if isinstance(label, Sequence):
+def _class_of(label: Any, k: int) -> int:
+    if hasattr(label, "__len__") and not isinstance(label, str):  # a one-hot row
         if len(label) != k:
             raise ValueError(f"accuracy: one-hot label has {len(label)} entries, model has {k}")
         return _argmax([float(v) for v in label])
-    if (
-        isinstance(label, bool)
-        or not isinstance(label, int | float)
-        or not float(label).is_integer()
-    ):
-        raise ValueError(f"accuracy: class labels must be ints, got {label!r}")
-    return int(label)
+    return losses._check_class(label, k, "accuracy", "")

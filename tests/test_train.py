@@ -213,6 +213,37 @@ def test_accuracy_of_a_layer_with_several_outputs_uses_argmax() -> None:
     assert accuracy(layer, [[1.0, 0.0], [0.0, 1.0], [0.2, 0.1]], [0, 1, 1]) == pytest.approx(2 / 3)
 
 
+def test_numpy_arrays_work_as_data() -> None:
+    np = pytest.importorskip("numpy")
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]])
+    y = np.array([0, 1, 2])
+    model = MLP(2, [3], activation="linear", seed=0)
+    fit(model, X, y, loss="softmax_cross_entropy", lr=0.1, epochs=50, progress=False)
+    assert accuracy(model, X, y) == 1.0
+    assert accuracy(model, X, np.eye(3)) == 1.0
+    binary = Neuron(2, activation="sigmoid", seed=0)
+    fit(
+        binary,
+        X[:2],
+        np.array([0.0, 1.0]),
+        loss="binary_cross_entropy",
+        lr=0.1,
+        epochs=50,
+        progress=False,
+    )
+    assert accuracy(binary, X[:2], np.array([0.0, 1.0])) == 1.0
+
+
+def test_accuracy_rejects_labels_that_are_not_classes() -> None:
+    model = MLP(2, [3], seed=0)
+    with pytest.raises(ValueError, match="accuracy: target class 3 is out of range for 3 logits"):
+        accuracy(model, [[0.0, 0.0]], [3])
+    with pytest.raises(ValueError, match=r"must be a whole number, got 0\.5"):
+        accuracy(model, [[0.0, 0.0]], [0.5])
+    with pytest.raises(ValueError, match="single-output model needs number labels, got 'a'"):
+        accuracy(Neuron(2, seed=0), [[0.0, 0.0]], ["a"])
+
+
 # ---- errors ---------------------------------------------------------------------------------
 
 
