@@ -394,6 +394,8 @@ def _targets(y: Any, loss: str, n_out: int, m: int, single: bool) -> Array:
             raise ValueError(f"class indices must be in [0, {n_out}), got {classes.tolist()}")
         return np.eye(n_out)[:, classes]
     target = np.asarray(y, dtype=np.float64)
+    if loss == "binary_cross_entropy" and not np.all((target >= 0.0) & (target <= 1.0)):
+        raise ValueError(f"binary_cross_entropy targets must be in [0, 1], got {y!r}")
     if single:
         target = target.reshape(-1)
         if target.shape != (n_out,):
@@ -581,7 +583,6 @@ def _derivation(net: Network, mlp: MLP, e: Backprop, m: Backprop, loss: str, Y: 
     )
 
     lines += ["", "Backward pass: δ^l = ∂C/∂z^l, the engine's gradient at the z^l nodes"]
-    grad_a = cost_gradient(loss, e.a[L], Y)
     prime = {l: activation_prime(f[l], e.z[l]) for l in range(1, L + 1)}
     if loss == "binary_cross_entropy" and f[L] == "sigmoid":
         lines += [
@@ -593,7 +594,7 @@ def _derivation(net: Network, mlp: MLP, e: Backprop, m: Backprop, loss: str, Y: 
         lines += [
             f"  δ^{L} = ∇_a C ⊙ {f[L]}'(z^{L}) = "
             f"{_GRADIENT_TEXT[loss].format(L=L)} ⊙ {f[L]}'(z^{L})",
-            f"      = {_vec(grad_a)} ⊙ {_vec(prime[L])}",
+            f"      = {_vec(cost_gradient(loss, e.a[L], Y))} ⊙ {_vec(prime[L])}",
         ]
     lines.append(f"      = {_vec(e.delta[L])}   {_same(e.delta[L], m.delta[L])}")
     for l in range(L - 1, 0, -1):

@@ -324,6 +324,8 @@ def test_bad_arguments_to_backprop() -> None:
         backprop(net, [0.0, 1.0], 2, loss="softmax_cross_entropy")
     with pytest.raises(ValueError, match="integer class"):
         backprop(net, [0.0, 1.0], 0.5, loss="softmax_cross_entropy")
+    with pytest.raises(ValueError, match=r"targets must be in \[0, 1\], got \[1.5, 0.0\]"):
+        backprop(net, [0.0, 1.0], [1.5, 0.0], loss="binary_cross_entropy")
     linear = Network.random([2, 1], activation="linear", seed=0)
     with pytest.raises(ValueError, match=r"needs outputs in \(0, 1\).*'linear'"):
         backprop(linear, [0.0, 1.0], [1.0], loss="binary_cross_entropy")
