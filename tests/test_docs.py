@@ -11,6 +11,7 @@ The parsing and running live in docs/hooks.py, which the docs build uses too.
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -187,3 +188,27 @@ def test_a_console_mismatch_names_file_and_line(tmp_path: Path) -> None:
     block = Block(ROOT / "x.md", 3, "console", "$ autograd-mini grad 'x*x' --at x=3\nwrong\n")
     with pytest.raises(hooks.DocExampleError, match=r"x\.md:3: \$ autograd-mini grad"):
         hooks.run_block(block, {})
+
+
+SEEDS = ROOT.parent / "shared" / "seeds"  # the source documents, beside the checkout
+RUN = 8  # words in a row that would count as copying
+
+
+def _word_runs(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {tuple(words[i : i + RUN]) for i in range(len(words) - RUN + 1)}
+
+
+def test_no_sentence_is_copied_from_the_source_documents() -> None:
+    """The docs credit the source documents and quote only their titles (in **"..."**)."""
+    sources = sorted(SEEDS.glob("*.txt"))
+    if not sources:
+        pytest.skip(f"the source documents are not at {SEEDS}")
+    seed_runs = set().union(*(_word_runs(p.read_text(encoding="utf-8")) for p in sources))
+    copied = {}
+    for page in markdown_files():
+        text = re.sub(r'\*\*"[^"]*"\*\*', " ", page.read_text(encoding="utf-8"))
+        shared = _word_runs(text) & seed_runs
+        if shared:
+            copied[str(page.relative_to(ROOT))] = sorted(" ".join(run) for run in shared)[:3]
+    assert copied == {}
