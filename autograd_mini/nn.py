@@ -117,6 +117,9 @@ class Module:
     def __call__(self, x: Input) -> Value | list[Value]:
         raise NotImplementedError(f"{type(self).__name__} does not define a forward pass")
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self.parameters())} parameters)"
+
 
 def _validated_values(module: Module, state: Mapping[str, object]) -> list[float]:
     """The state's values in the module's parameter order, or ValueError naming the problem."""

@@ -313,3 +313,4 @@ def test_module_base_has_no_forward() -> None:
     with pytest.raises(NotImplementedError):
         Module()([1.0])
     assert Module().parameters() == []
+    assert repr(Module()) == "Module(0 parameters)"
