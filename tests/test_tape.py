@@ -1,0 +1,450 @@
+# ruff: noqa: N806  (X for a batch of inputs, as usual in ML code)
+"""The batched tape against the scalar engine: random expressions, random MLPs with every
+activation and loss, each grouped-execution path, errors, and training with fit."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+from autograd_mini import datasets, losses, train
+from autograd_mini.nn import ACTIVATIONS, MLP
+from autograd_mini.tape import Tape, TapeTrainer, _per_example_loss
+from autograd_mini.testing import Expression, expressions
+
+REL = 1e-12
+
+
+def assert_close(got: Any, expected: Any) -> None:
+    """Equal to 1e-12 relative. Sums may add their terms (a node's fan-out gradients, a
+    dot's products) in another order than the engine, so a value that cancels to near zero
+    differs by rounding of its terms: entries are compared relative to the largest entry
+    of the array, and to 1 at least (magnitudes below 1 are compared to 1e-12 absolute)."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    assert got.shape == expected.shape
+    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    np.testing.assert_allclose(got, expected, rtol=REL, atol=REL * scale)
+
+
+def scalar_run(
+    f: Callable[..., am.Value], example: Sequence[Any], params: Sequence[am.Value]
+) -> tuple[float, list[np.ndarray], np.ndarray]:
+    """One example through the scalar engine: output, input gradients, parameter gradients."""
+    arrays = [np.asarray(a, dtype=float) for a in example]
+    values = [[am.Value(v) for v in a.ravel().tolist()] for a in arrays]
+    nested = [v[0] if a.ndim == 0 else v for v, a in zip(values, arrays)]
+    out = f(*nested)
+    flat = [v for vs in values for v in vs]
+    grads = am.gradients(out, flat + list(params))
+    inputs, start = [], 0
+    for a in arrays:
+        inputs.append(np.array(grads[start : start + a.size]).reshape(a.shape))
+        start += a.size
+    return out.data, inputs, np.array(grads[start:])
+
+
+def assert_tape_matches_engine(
+    tape: Tape, f: Callable[..., am.Value], batch: Sequence[np.ndarray]
+) -> None:
+    """Per-example outputs and gradients, and the summed and averaged parameter gradients."""
+    per_example = tape.grad(*batch, reduction="none")
+    expected = [scalar_run(f, [a[b] for a in batch], tape.params) for b in range(len(batch[0]))]
+    assert_close(per_example.output, [e[0] for e in expected])
+    for j, grads in enumerate(per_example.inputs):
+        assert_close(grads, [e[1][j] for e in expected])
+    assert_close(
+        per_example.params,
+        np.array([e[2] for e in expected]).reshape(len(expected), len(tape.params)),
+    )
+    summed = tape.grad(*batch, reduction="sum")
+    assert_close(summed.params, per_example.params.sum(axis=0))
+    assert_close(tape.grad(*batch).params, per_example.params.mean(axis=0))
+
+
+# ---- random expressions from autograd_mini.testing ------------------------------------
+
+rows = st.lists(st.tuples(*[st.floats(-2.0, 2.0)] * 3), min_size=1, max_size=5)
+
+
+def _scalar_is_finite(expr: Expression, row: tuple[float, ...]) -> bool:
+    """True when the engine computes the example without an error or a non-finite number."""
+    values = [am.Value(v) for v in row]
+    try:
+        out = expr(*values)
+        grads = am.gradients(out, values)
+    except (ArithmeticError, ValueError):
+        return False
+    finite = all(math.isfinite(node.data) for node in am.topological_order(out))
+    return finite and all(math.isfinite(g) for g in grads)
+
+
+@settings(max_examples=80)
+@given(expr=expressions(smooth=False), batch=rows)
+def test_random_expressions_match_the_engine_per_example(
+    expr: Expression, batch: list[tuple[float, ...]]
+) -> None:
+    batch = [row for row in batch if _scalar_is_finite(expr, row)]
+    assume(batch)
+    tape = am.trace(expr, *expr.values, params=[], allow_unused=True)
+    columns = [np.array([row[j] for row in batch]) for j in range(3)]
+    assert_tape_matches_engine(tape, expr, columns)
+
+
+@settings(max_examples=50)
+@given(expr=expressions(), batch=rows)
+def test_random_expressions_with_shared_parameters(
+    expr: Expression, batch: list[tuple[float, ...]]
+) -> None:
+    """x varies per example; y and z are parameters shared by the batch."""
+    y, z = am.Value(expr.values[1]), am.Value(expr.values[2])
+
+    def f(x: am.Value) -> am.Value:
+        return expr(x, y, z)
+
+    xs = [row[0] for row in batch if _scalar_is_finite(expr, (row[0], y.data, z.data))]
+    assume(xs)
+    tape = am.trace(f, expr.values[0], params=[y, z], allow_unused=True)
+    assert_tape_matches_engine(tape, f, [np.array(xs)])
+
+
+# ---- random MLPs with every activation and loss ----------------------------------------
+
+LOSS_CASES = [
+    ("mse", "linear"),
+    ("mse", "tanh"),
+    ("binary_cross_entropy", "sigmoid"),
+    ("binary_cross_entropy_with_logits", "linear"),
+    ("softmax_cross_entropy", "linear"),
+]
+
+
+def _targets(loss: str, rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    if loss == "softmax_cross_entropy":
+        return rng.integers(0, k, n)
+    shape = (n, k) if k > 1 else (n,)  # a single output takes number targets
+    if loss.startswith("binary"):
+        return rng.choice([0.0, 1.0, 0.25], size=shape)
+    return rng.normal(size=shape)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize(("loss", "output_activation"), LOSS_CASES)
+@settings(max_examples=4)
+@given(seed=st.integers(0, 2**16), sizes=st.lists(st.integers(1, 5), min_size=1, max_size=3))
+def test_random_mlps_match_the_engine(
+    activation: str, loss: str, output_activation: str, seed: int, sizes: list[int]
+) -> None:
+    rng = np.random.default_rng(seed)
+    k = sizes[-1] if loss != "softmax_cross_entropy" else max(2, sizes[-1])
+    nin = int(rng.integers(1, 5))
+    model = MLP(nin, [*sizes[:-1], k], activation, output_activation, seed=seed)
+    for p in model.parameters():  # non-zero biases too
+        p.data += float(rng.normal(scale=0.1))
+    X = rng.normal(size=(5, nin))
+    y = _targets(loss, rng, 5, k)
+    trainer = TapeTrainer(model, X, y, loss, model.parameters())
+    per_example = _per_example_loss(loss)
+
+    def f(x: Any, t: Any) -> am.Value:
+        return per_example(model(x), t)
+
+    assert_tape_matches_engine(trainer.tape, f, [X, trainer.targets])
+    # the traced per-example loss averaged equals the library's loss on the batch
+    batch_loss = getattr(losses, loss)([model(list(x)) for x in X], y.tolist(), reduction="mean")
+    assert trainer.loss(range(5)) == pytest.approx(batch_loss.data, rel=REL)  # type: ignore[arg-type]
+    model.zero_grad()
+    batch_loss.backward()
+    assert_close(trainer._grads, [p.grad for p in model.parameters()])
+
+
+# ---- each grouped-execution path --------------------------------------------------------
+
+
+def _group_kinds(tape: Tape) -> set[str]:
+    return {type(group).__name__ for group in tape._groups}
+
+
+def test_dense_layers_are_matrix_products() -> None:
+    model = MLP(4, [3, 2], activation="tanh", seed=0)
+    tape = am.trace(model, [0.0] * 4, params=model.parameters())
+    assert [type(g).__name__ for g in tape._groups][::3] == ["_Dense", "_Dense"]
+    assert tape.levels == 6 and tape.n_groups == 6
+    X = np.random.default_rng(0).normal(size=(7, 4))
+    outs = tape.grad(X, grad_output=np.ones((7, 2)), reduction="none")
+    for b in range(7):
+        values = [am.Value(v) for v in X[b]]
+        total = am.sum(model(values))
+        assert_close(outs.inputs[0][b], am.gradients(total, values))
+        assert_close(outs.params[b], am.gradients(total, model.parameters()))
+
+
+def test_every_dot_and_sum_layout_matches_the_engine() -> None:
+    w = [am.Value(v, label=f"w{i}") for i, v in enumerate([0.5, -1.5, 2.0])]
+
+    def f(x: list[am.Value], u: list[am.Value]) -> am.Value:
+        dense = [am.dot(w, x), am.dot(w[::-1], x)]  # shared weights, common inputs
+        swapped = am.dot(x, w)  # inputs first
+        per_example = am.dot(x, u)  # both sides batched
+        uncommon = [am.dot(w, [x[0], x[1], u[2]]), am.dot(w, u)]  # shared x batched rows
+        mixed = am.dot([w[0], x[1]], [x[0], w[1]])  # each side mixes kinds
+        shared_only = am.dot(w, w) + am.sum(w)  # a subgraph without inputs
+        sums = am.sum(x) * am.sum([x[0], w[0], 2.0])  # uniform and mixed sums
+        powers = x[0] ** 3 + (u[0] * u[0] + 1.0) ** x[1] + x[2] ** 0 + (x[1] * x[1]) ** 0.123456789
+        return am.sum([*dense, swapped, per_example, *uncommon, mixed, shared_only, sums, powers])
+
+    rng = np.random.default_rng(1)
+    X, U = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
+    tape = am.trace(f, X[0], U[0], params=w)
+    assert {"_Dense", "_Dot", "_Sum", "_Elementwise"} <= _group_kinds(tape)
+    assert_tape_matches_engine(tape, f, [X, U])
+
+
+def test_shared_gradients_with_repeated_operands() -> None:
+    """One parameter used by many nodes of a group: gradients are added, not overwritten."""
+    w = am.Value(0.7)
+
+    def f(x: list[am.Value]) -> am.Value:
+        return am.sum([(w * xi).tanh() * w for xi in x] + [x[0] * x[0], w * w])
+
+    X = np.random.default_rng(2).normal(size=(4, 5))
+    assert_tape_matches_engine(am.trace(f, X[0], params=[w]), f, [X])
+
+
+def test_a_deep_chain_runs_level_by_level() -> None:
+    def f(x: am.Value) -> am.Value:
+        for _ in range(3000):
+            x = (x * 0.999).tanh() + 0.001
+        return x
+
+    tape = am.trace(f, 0.5, params=[])
+    assert tape.levels == 9000
+    assert_tape_matches_engine(tape, f, [np.array([0.3, -0.2])])
+
+
+def test_nodes_made_in_anomaly_mode_trace_too() -> None:
+    with am.detect_anomaly():
+        w = am.Value(1.3)
+        tape = am.trace(lambda x: (x * w) ** 2.5 + x**0.123456789, 2.0, params=[w])
+    assert_tape_matches_engine(
+        tape, lambda x: (x * w) ** 2.5 + x**0.123456789, [np.array([1.5, 3.0])]
+    )
+
+
+# ---- the tape's behaviour ---------------------------------------------------------------
+
+
+def test_parameters_are_read_live_and_constants_are_frozen() -> None:
+    w, c = am.Value(2.0), am.Value(10.0)
+    tape = am.trace(lambda x: w * x + c, 1.0, params=[w])
+    assert tape.forward([1.0, 2.0]).tolist() == [12.0, 14.0]
+    w.data, c.data = 3.0, 0.0
+    assert tape.forward([1.0, 2.0]).tolist() == [13.0, 16.0]
+    assert tape.params == (w,)
+
+
+def test_without_params_every_other_leaf_is_a_parameter() -> None:
+    w = am.Value(2.0)
+    tape = am.trace(lambda x: w * x * 3.0, 1.0)
+    assert len(tape.params) == 2 and tape.params[0] is w
+    assert tape.grad([1.0, 2.0], reduction="sum").params.tolist() == [9.0, 6.0]
+
+
+def test_backward_accumulates_like_loss_backward() -> None:
+    model = MLP(3, [4, 1], activation="relu", seed=3)
+    X = np.random.default_rng(3).normal(size=(8, 3))
+    tape = am.trace(model, X[0], params=model.parameters())
+    out = tape.backward(X)
+    got = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    mean = am.sum([model(list(x)) for x in X]) / 8
+    mean.backward()
+    assert_close(out.mean(), mean.data)
+    expected = [p.grad for p in model.parameters()]
+    assert_close(got, expected)
+    tape.backward(X, reduction="sum")  # adds on top, as backward() does: mean + 8 x mean
+    assert_close([p.grad for p in model.parameters()], [9 * g for g in expected])
+
+
+def test_several_outputs_need_grad_output() -> None:
+    model = MLP(2, [3], activation="sigmoid", seed=0)
+    tape = am.trace(model, [0.0, 0.0], params=model.parameters())
+    X = np.array([[1.0, 2.0], [0.5, -1.0]])
+    assert tape.forward(X).shape == (2, 3)
+    with pytest.raises(ValueError, match="grad_output"):
+        tape.grad(X)
+    weights = np.array([[1.0, 0.0, 2.0], [0.0, -1.0, 0.5]])
+    grads = tape.grad(X, grad_output=weights, reduction="none")
+    for b in range(2):
+        values = [am.Value(v) for v in X[b]]
+        total = am.sum([o * float(c) for o, c in zip(model(values), weights[b])])
+        assert_close(grads.inputs[0][b], am.gradients(total, values))
+    with pytest.raises(ValueError, match=r"expected shape \(2, 3\)"):
+        tape.grad(X, grad_output=np.ones((2, 2)))
+
+
+def test_repr_and_shapes() -> None:
+    tape = am.trace(lambda x, y: am.dot(x, [y, y]), [[1.0, 2.0]][0], 3.0)
+    assert repr(tape).startswith("Tape(inputs=[(2,), ()], outputs=1, params=0")
+    grads = tape.grad(np.ones((4, 2)), np.arange(4.0))
+    assert grads.inputs[0].shape == (4, 2) and grads.inputs[1].shape == (4,)
+    matrix = am.trace(lambda m: m[0][1] * m[1][0], [[1.0, 2.0], [3.0, 4.0]], allow_unused=True)
+    assert matrix.grad(np.ones((1, 2, 2)) * 2).inputs[0].tolist() == [[[0.0, 2.0], [2.0, 0.0]]]
+
+
+# ---- errors --------------------------------------------------------------------------------
+
+
+def test_bad_batches_are_rejected_with_clear_errors() -> None:
+    tape = am.trace(lambda x, y: am.dot(x, x) * y, [1.0, 2.0], 3.0)
+    with pytest.raises(TypeError, match=r"traced with 2 argument\(s\).*got 1"):
+        tape.forward(np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"batch argument 0: expected shape \(B, 2\).*\(3, 3\)"):
+        tape.forward(np.ones((3, 3)), np.ones(3))
+    with pytest.raises(ValueError, match="differ in batch size"):
+        tape.forward(np.ones((3, 2)), np.ones(4))
+    with pytest.raises(ValueError, match="empty"):
+        tape.forward(np.ones((0, 2)), np.ones(0))
+    with pytest.raises(ValueError, match="not an array of numbers"):
+        tape.forward([["a", "b"]], [1.0])
+    with pytest.raises(ValueError, match="reduction"):
+        tape.grad(np.ones((3, 2)), np.ones(3), reduction="max")  # type: ignore[arg-type]
+
+
+def test_bad_traces_are_rejected_with_clear_errors() -> None:
+    with pytest.raises(TypeError, match="must return a Value"):
+        am.trace(lambda x: 1.0, 2.0)
+    with pytest.raises(TypeError, match="real number"):
+        am.trace(lambda x: x, am.Value(1.0))
+    with pytest.raises(TypeError, match="real number"):
+        am.trace(lambda x: x, "text")
+    with pytest.raises(ValueError, match="at least one example"):
+        am.trace(lambda: am.Value(1.0))
+    w = am.Value(1.0)
+    with pytest.raises(ValueError, match="leaf"):
+        am.trace(lambda x: x * w, 1.0, params=[w * 2])
+    with pytest.raises(ValueError, match="more than once"):
+        am.trace(lambda x: x * w, 1.0, params=[w, w])
+    with pytest.raises(TypeError, match="list of Values"):
+        am.trace(lambda x: x * w, 1.0, params=w)  # type: ignore[arg-type]
+
+
+def test_an_input_used_only_through_its_value_is_detected() -> None:
+    """A label read as a number (an index) leaves its input Value unused."""
+
+    def pick(z: list[am.Value], label: am.Value) -> am.Value:
+        return z[int(label.data)] * 1.0
+
+    with pytest.raises(ValueError, match=r"does not depend on input\(s\) \['x1'\]"):
+        am.trace(pick, [1.0], 0.0)
+
+
+def test_check_finds_a_graph_that_depends_on_the_data() -> None:
+    def branchy(x: am.Value) -> am.Value:
+        return x * x if x.data > 0 else -x
+
+    tape = am.trace(branchy, 1.0)
+    tape.check(3.0)
+    with pytest.raises(ValueError, match="depends on its data"):
+        tape.check(-2.0)
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "error", "match"),
+    [
+        (lambda x: am.log(x), -1.0, ValueError, r"forward of 'log' \(level 1, example 1\)"),
+        (lambda x: 1.0 / x, 0.0, ZeroDivisionError, "forward of '/'"),
+        (lambda x: am.exp(x), 1000.0, OverflowError, "forward of 'exp'"),
+        (lambda x: (x - 5.0) ** am.Value(2.0), -1.0, ValueError, "base must be > 0"),
+        (lambda x: (x - 5.0) ** 0.5, 1.0, ValueError, "forward of '\\*\\*0.5'"),
+    ],
+)
+def test_domain_errors_name_the_operation(
+    f: Callable[[am.Value], am.Value], x: float, error: type[Exception], match: str
+) -> None:
+    tape = am.trace(f, 6.0)
+    with pytest.raises(error, match=match):
+        tape.forward([6.0, x])
+
+
+def test_a_zero_division_in_backward_names_the_operation() -> None:
+    tape = am.trace(lambda x: am.sqrt(x), 1.0)
+    assert tape.forward([0.0]).tolist() == [0.0]
+    with pytest.raises(ZeroDivisionError, match="backward of 'sqrt'"):
+        tape.grad([0.0])
+
+
+# ---- training --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("loss", "output_activation"), LOSS_CASES)
+def test_fit_with_the_tape_trains_like_the_scalar_path(loss: str, output_activation: str) -> None:
+    X, y = datasets.moons(n=40, noise=0.2, seed=1)
+    if loss == "softmax_cross_entropy":
+        targets: list[Any] = [int(v) for v in y]
+        k = 2
+    else:
+        targets, k = list(y), 1
+    results = []
+    for engine in ("scalar", "tape"):
+        model = MLP(2, [5, k], activation="tanh", output_activation=output_activation, seed=4)
+        history = train.fit(
+            model,
+            X,
+            targets,
+            loss=loss,
+            optimizer="adam",
+            lr=0.05,
+            epochs=4,
+            batch_size=16,
+            seed=2,
+            progress=False,
+            engine=engine,
+        )
+        results.append((history, [p.data for p in model.parameters()]))
+    (h_scalar, p_scalar), (h_tape, p_tape) = results
+    np.testing.assert_allclose(h_tape, h_scalar, rtol=1e-10)
+    np.testing.assert_allclose(p_tape, p_scalar, rtol=1e-9, atol=1e-12)
+    assert h_tape[-1] < h_tape[0]
+
+
+def test_fit_rejects_an_unknown_engine_and_a_data_dependent_loss() -> None:
+    X, y = datasets.xor()
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(ValueError, match="engine must be"):
+        train.fit(model, X, y, epochs=1, progress=False, engine="gpu")
+
+    def label_dependent(predictions: list[am.Value], targets: list[float]) -> am.Value:
+        return losses.binary_cross_entropy(predictions, targets)  # drops 0-weight terms
+
+    with pytest.raises(ValueError, match="depends on its data"):
+        train.fit(model, X, y, loss=label_dependent, epochs=1, progress=False, engine="tape")
+
+
+def test_digits_with_the_tape_reaches_95_percent_in_ten_epochs() -> None:
+    """The issue's bar (≥ 95% test accuracy) after 10 epochs instead of the example's 30."""
+    pytest.importorskip("sklearn")
+    X, y = datasets.digits()
+    X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, seed=0)
+    model = MLP(64, [32, 10], activation="tanh", output_activation="linear", seed=0)
+    train.fit(
+        model,
+        X_train,
+        y_train,
+        loss="softmax_cross_entropy",
+        optimizer="adam",
+        lr=0.01,
+        epochs=10,
+        batch_size=32,
+        seed=0,
+        progress=False,
+        engine="tape",
+    )
+    scores = am.trace(model, X_test[0], params=model.parameters()).forward(X_test)
+    assert np.mean(scores.argmax(axis=1) == np.array(y_test)) >= 0.95
