@@ -175,7 +175,12 @@ def _argument_parser() -> argparse.ArgumentParser:
 
 
 def _expression_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("expression", metavar="EXPR", help="the expression, e.g. 'x*y + tanh(x)'")
+    parser.add_argument(
+        "expression",
+        metavar="EXPR",
+        help="the expression, e.g. 'x*y + tanh(x)'; one that starts with '-' goes after "
+        "'--', as in: --at x=1 -- '-x**2'",
+    )
     parser.add_argument(
         "--at",
         action="append",
@@ -311,7 +316,10 @@ def _render(args: argparse.Namespace) -> int:
     expression, point = _expression(args)
     names = list(point)
     output_path: Path = args.output or Path(f"graph.{args.format or 'svg'}")
-    fmt = args.format or render._format_for(output_path, None)
+    try:
+        fmt = args.format or render._format_for(output_path, None)
+    except ValueError as error:
+        raise UsageError(str(error).replace("pass format=", "pass --format")) from None
     options: dict[str, Any] = {
         "rankdir": args.rankdir,
         "precision": args.precision,
@@ -358,7 +366,7 @@ def _train(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     print(
         f"training {model.nin}-{'-'.join(map(str, model.nouts))} MLP ({args.activation}) "
-        f"on {args.dataset}: {len(X)} examples, {args.epochs} epochs"
+        f"on {args.dataset}: {len(X)} examples, {args.epochs} epoch(s)"
     )
     history = _fit(
         model,
@@ -405,7 +413,9 @@ class _Task:
         output_activation: str,
         loss: str,
         classification: bool,
+        axes: tuple[str, str] = ("x1", "x2"),
     ) -> None:
+        self.axes = axes  # names of the two inputs, for plots
         self.load = load
         self.outputs = outputs
         self.output_activation = output_activation
@@ -422,7 +432,8 @@ def _task(name: str) -> _Task:
         return _Task(datasets.xor, 1, "linear", "binary_cross_entropy_with_logits", True)
     if name == "digits":
         return _Task(datasets.digits, 10, "linear", "softmax_cross_entropy", True)
-    return _Task(datasets.sleep_study, 1, "sigmoid", "mse", False)
+    axes = ("hours slept (scaled)", "hours studied (scaled)")
+    return _Task(datasets.sleep_study, 1, "sigmoid", "mse", False, axes)
 
 
 def _fit(
@@ -538,10 +549,11 @@ def _plot_decision_boundary(
     else:
         shading = axes.contourf(grid_x, grid_y, out, levels=20, cmap="viridis")
         figure.colorbar(shading, ax=axes, label="predicted output")
-        axes.scatter(xs, ys, c=y, cmap="viridis", edgecolors="white", s=60)
-        axes.set_title("model output over the inputs (dots: training data)")
-    axes.set_xlabel("x1")
-    axes.set_ylabel("x2")
+        targets = [float(t) for t in y]
+        axes.scatter(xs, ys, c=targets, cmap="viridis", norm=shading.norm, edgecolors="white", s=60)
+        axes.set_title("model output over the inputs (dots: targets, same colours)")
+    axes.set_xlabel(task.axes[0])
+    axes.set_ylabel(task.axes[1])
     figure.tight_layout()
     return _save_png(figure, path)
 
