@@ -161,11 +161,14 @@ class _Rows:
     """One operand of a group: rows of the batched or the shared buffer, as a slice when
     they are consecutive (a free view), else as an index array, viewed as ``shape``."""
 
-    __slots__ = ("batched", "index", "shape", "unique")
+    __slots__ = ("batched", "index", "shape", "trains", "unique")
 
-    def __init__(self, rows: Sequence[int], shape: tuple[int, ...], batched: bool) -> None:
+    def __init__(
+        self, rows: Sequence[int], shape: tuple[int, ...], batched: bool, trains: bool = True
+    ) -> None:
         self.batched = batched
         self.shape = shape
+        self.trains = trains  # does a parameter's gradient flow through these rows?
         self.unique = len(set(rows)) == len(rows)
         start = rows[0] if rows else 0
         if list(rows) == list(range(start, start + len(rows))):
@@ -208,7 +211,7 @@ class _Rows:
 class _Group:
     """Nodes of one depth and operation whose values fill rows ``out`` of one buffer."""
 
-    __slots__ = ("batched", "depth", "op", "operands", "out", "size")
+    __slots__ = ("batched", "depth", "op", "operands", "out", "size", "trains")
 
     def __init__(self, op: str, depth: int, size: int, out: slice, batched: bool) -> None:
         self.op = op
@@ -217,15 +220,23 @@ class _Group:
         self.out = out
         self.batched = batched
         self.operands: list[_Rows] = []
+        self.trains = True  # does any of its nodes depend on a parameter?
 
     def forward(self, batched: Array, shared: Array) -> Any:
         """Compute the group's values into its rows; return what `backward` needs."""
         raise NotImplementedError
 
     def backward(
-        self, g: Array, out: Array, saved: Any, grad_batched: Array, grad_shared: Array
+        self,
+        g: Array,
+        out: Array,
+        saved: Any,
+        grad_batched: Array,
+        grad_shared: Array,
+        only_params: bool,
     ) -> None:
-        """Push the group's gradient ``g`` into its operands' gradients."""
+        """Push the group's gradient ``g`` into its operands' gradients (with
+        ``only_params``, only into operands a parameter's gradient flows through)."""
         raise NotImplementedError
 
 
@@ -244,10 +255,18 @@ class _Elementwise(_Group):
         return args
 
     def backward(
-        self, g: Array, out: Array, saved: Any, grad_batched: Array, grad_shared: Array
+        self,
+        g: Array,
+        out: Array,
+        saved: Any,
+        grad_batched: Array,
+        grad_shared: Array,
+        only_params: bool,
     ) -> None:
         contributions = self.rule(g, out, *saved)
         for rows, c in zip(self.operands, contributions):
+            if only_params and not rows.trains:
+                continue
             if np.ndim(c) == 0:  # a constant such as the 0.0 of d(x**0)/dx
                 c = np.full(g.shape, c)
             rows.add(grad_batched, grad_shared, c)
@@ -267,7 +286,13 @@ class _Sum(_Group):
         (batched if self.batched else shared)[self.out] = terms.sum(axis=1)
 
     def backward(
-        self, g: Array, out: Array, saved: Any, grad_batched: Array, grad_shared: Array
+        self,
+        g: Array,
+        out: Array,
+        saved: Any,
+        grad_batched: Array,
+        grad_shared: Array,
+        only_params: bool,
     ) -> None:
         self.operands[0].add(grad_batched, grad_shared, g[:, None, :])
 
@@ -287,12 +312,20 @@ class _Dot(_Group):
         return w, x
 
     def backward(
-        self, g: Array, out: Array, saved: Any, grad_batched: Array, grad_shared: Array
+        self,
+        g: Array,
+        out: Array,
+        saved: Any,
+        grad_batched: Array,
+        grad_shared: Array,
+        only_params: bool,
     ) -> None:
         w, x = saved
         rows_w, rows_x = self.operands
-        rows_w.add(grad_batched, grad_shared, g[:, None, :] * x)
-        rows_x.add(grad_batched, grad_shared, g[:, None, :] * w)
+        if rows_w.trains or not only_params:
+            rows_w.add(grad_batched, grad_shared, g[:, None, :] * x)
+        if rows_x.trains or not only_params:
+            rows_x.add(grad_batched, grad_shared, g[:, None, :] * w)
 
 
 class _Dense(_Group):
@@ -310,11 +343,20 @@ class _Dense(_Group):
         return w, x
 
     def backward(
-        self, g: Array, out: Array, saved: Any, grad_batched: Array, grad_shared: Array
+        self,
+        g: Array,
+        out: Array,
+        saved: Any,
+        grad_batched: Array,
+        grad_shared: Array,
+        only_params: bool,
     ) -> None:
         w, x = saved
         rows_w, rows_x = self.operands
-        rows_x.add(grad_batched, grad_shared, w.T @ g)
+        if rows_x.trains or not only_params:
+            rows_x.add(grad_batched, grad_shared, w.T @ g)
+        if not rows_w.trains and only_params:
+            return
         if grad_shared.shape[1] == 1:  # summed over the batch: one matrix product
             rows_w.add(grad_batched, grad_shared, (g @ x.T)[:, :, None])
         else:  # per example: the outer products themselves
@@ -412,6 +454,7 @@ class Tape:
         *batch: Any,
         reduction: Reduction = "mean",
         grad_output: Any = None,
+        inputs: bool = True,
     ) -> TapeGradients:
         """Values and gradients for a batch, in one pass each way; see `TapeGradients`.
 
@@ -419,6 +462,9 @@ class Tape:
         ``"mean"`` (a training step on the mean loss), ``"sum"``, or ``"none"`` (one row
         per example). A function with several outputs needs ``grad_output``, shape
         (B, outputs): the weights of the outputs (a vector-Jacobian product).
+        ``inputs=False`` skips the inputs' gradients (``TapeGradients.inputs`` is then
+        empty) and every branch of the graph that reaches no parameter: a training step
+        needs only the parameters'.
         """
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
@@ -429,11 +475,12 @@ class Tape:
         seed = self._seed(grad_output, size)
         per_example = reduction == "none"
         grad_batched, grad_shared = self._run_backward(
-            batched, shared, saved, seed, per_example=per_example
+            batched, shared, saved, seed, per_example=per_example, only_params=not inputs
         )
-        inputs = tuple(
+        input_grads = tuple(
             np.ascontiguousarray(grad_batched[row : row + math.prod(shape)].T).reshape(size, *shape)
             for shape, row in zip(self.input_shapes, self._input_rows)
+            if inputs
         )
         if per_example:
             params = np.ascontiguousarray(grad_shared[self._param_rows].T)
@@ -441,7 +488,7 @@ class Tape:
             params = grad_shared[self._param_rows, 0]
             if reduction == "mean":
                 params = params / size
-        return TapeGradients(output, inputs, params)
+        return TapeGradients(output, input_grads, params)
 
     def backward(self, *batch: Any, reduction: Literal["mean", "sum"] = "mean") -> Array:
         """Like ``loss.backward()`` for the mean (or sum) of the outputs over the batch:
@@ -451,7 +498,7 @@ class Tape:
         """
         if reduction not in ("mean", "sum"):
             raise ValueError(f"backward: reduction must be 'mean' or 'sum', got {reduction!r}")
-        grads = self.grad(*batch, reduction=reduction)
+        grads = self.grad(*batch, reduction=reduction, inputs=False)
         for p, g in zip(self.params, grads.params.tolist()):
             p.grad += g
         return grads.output
@@ -582,7 +629,14 @@ class Tape:
         return seed
 
     def _run_backward(
-        self, batched: Array, shared: Array, saved: list[Any], seed: Array, *, per_example: bool
+        self,
+        batched: Array,
+        shared: Array,
+        saved: list[Any],
+        seed: Array,
+        *,
+        per_example: bool,
+        only_params: bool,
     ) -> tuple[Array, Array]:
         size = batched.shape[1]
         grad_batched, grad_shared = self._buffers(size)[2:]
@@ -600,10 +654,17 @@ class Tape:
                 grad_shared[row] += seed[:, j].sum()
         with np.errstate(divide="raise", invalid="ignore", over="ignore", under="ignore"):
             for group, result in zip(reversed(self._groups), reversed(saved)):
+                if only_params and not group.trains:
+                    continue
                 values, grads = (batched, grad_batched) if group.batched else (shared, grad_shared)
                 try:
                     group.backward(
-                        grads[group.out], values[group.out], result, grad_batched, grad_shared
+                        grads[group.out],
+                        values[group.out],
+                        result,
+                        grad_batched,
+                        grad_shared,
+                        only_params,
                     )
                 except FloatingPointError as error:
                     raise ZeroDivisionError(
@@ -763,15 +824,19 @@ def _build(
 ) -> Tape:
     """Group the nodes by (depth, operation, operand kinds) and lay out the buffers."""
     inputs = {v for values in input_lists for v in values}
+    param_set = set(params)
     batched: dict[Value, bool] = {}
+    trains: dict[Value, bool] = {}  # does the node depend on a parameter?
     depth: dict[Value, int] = {}
     groups: dict[tuple[Any, ...], list[Value]] = {}
     for node in order:
         if not node.parents:
             batched[node] = node in inputs
+            trains[node] = node in param_set
             depth[node] = 0
             continue
         batched[node] = any(batched[p] for p in node.parents)
+        trains[node] = any(trains[p] for p in node.parents)
         depth[node] = 1 + max(depth[p] for p in node.parents)
         kinds = tuple(batched[p] for p in node.parents)
         key = (depth[node], _op_key(node), len(node.parents), kinds)
@@ -804,7 +869,7 @@ def _build(
     def row(v: Value) -> int:
         return batched_row[v] if batched[v] else shared_row[v]
 
-    built = [_make_group(key, nodes, batched, row) for key, nodes in ordered]
+    built = [_make_group(key, nodes, batched, trains, row) for key, nodes in ordered]
     param_rows = np.array([shared_row[p] for p in params], dtype=np.intp)
     output_rows = [(batched[v], row(v)) for v in outputs]
     sizes = (len(batched_row), len(shared_row), len(order))
@@ -826,6 +891,7 @@ def _make_group(
     key: tuple[Any, ...],
     nodes: list[Value],
     batched: dict[Value, bool],
+    trains: dict[Value, bool],
     row: Callable[[Value], int],
 ) -> _Group:
     level, op_key, arity, kinds = key
@@ -842,26 +908,37 @@ def _make_group(
     def block(start: int, n: int) -> list[int]:  # rows of operands start..start+n, node-major
         return [row(node.parents[start + i]) for node in nodes for i in range(n)]
 
+    def learns(start: int, n: int) -> bool:  # does a parameter's gradient flow there?
+        return any(trains[node.parents[start + i]] for node in nodes for i in range(n))
+
+    group: _Group
     name = op_key[0]
-    if name == "sum" and len(set(kinds)) == 1:
-        group: _Group = _Sum(*args)
-        group.operands = [_Rows(block(0, arity), (k, arity), kinds[0])]
-        return group
     n = arity // 2
-    if name == "dot" and len(set(kinds[:n])) == 1 and len(set(kinds[n:])) == 1:
+    if name == "sum" and len(set(kinds)) == 1:
+        group = _Sum(*args)
+        group.operands = [_Rows(block(0, arity), (k, arity), kinds[0], learns(0, arity))]
+    elif name == "dot" and len(set(kinds[:n])) == 1 and len(set(kinds[n:])) == 1:
         w_side, x_side = (n, 0) if kinds[0] and not kinds[n] else (0, n)  # shared side first
         w_rows, x_rows = block(w_side, n), block(x_side, n)
         w_kind, x_kind = kinds[w_side], kinds[x_side]
+        w_learns, x_learns = learns(w_side, n), learns(x_side, n)
         first_x = x_rows[:n]
-        if not w_kind and x_kind and x_rows == first_x * k and n > 0:
+        if not w_kind and x_kind and x_rows == first_x * k:
             group = _Dense(*args)
-            group.operands = [_Rows(w_rows, (k, n), False), _Rows(first_x, (n,), True)]
-            return group
-        group = _Dot(*args)
-        group.operands = [_Rows(w_rows, (k, n), w_kind), _Rows(x_rows, (k, n), x_kind)]
-        return group
-    group = _Elementwise(op_key, *args)
-    group.operands = [_Rows(column(j), (k,), kinds[j]) for j in range(arity)]
+            group.operands = [
+                _Rows(w_rows, (k, n), False, w_learns),
+                _Rows(first_x, (n,), True, x_learns),
+            ]
+        else:
+            group = _Dot(*args)
+            group.operands = [
+                _Rows(w_rows, (k, n), w_kind, w_learns),
+                _Rows(x_rows, (k, n), x_kind, x_learns),
+            ]
+    else:
+        group = _Elementwise(op_key, *args)
+        group.operands = [_Rows(column(j), (k,), kinds[j], learns(j, 1)) for j in range(arity)]
+    group.trains = any(trains[node] for node in nodes)
     return group
 
 
@@ -960,7 +1037,9 @@ class TapeTrainer:
 
     def loss(self, batch: Sequence[int]) -> float:
         """The mean loss over the examples ``batch`` (row indices); keeps the gradients."""
-        grads = self.tape.grad(self.inputs[batch], self.targets[batch], reduction="mean")
+        grads = self.tape.grad(
+            self.inputs[batch], self.targets[batch], reduction="mean", inputs=False
+        )
         self._grads = grads.params
         return float(grads.output.mean())
 

@@ -66,6 +66,9 @@ def assert_tape_matches_engine(
     summed = tape.grad(*batch, reduction="sum")
     assert_close(summed.params, per_example.params.sum(axis=0))
     assert_close(tape.grad(*batch).params, per_example.params.mean(axis=0))
+    only_params = tape.grad(*batch, reduction="sum", inputs=False)  # skips input-only branches
+    assert only_params.inputs == ()
+    assert_close(only_params.params, summed.params)
 
 
 # ---- random expressions from autograd_mini.testing ------------------------------------
