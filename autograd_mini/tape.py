@@ -387,6 +387,8 @@ class Tape:
 
     The parameters' values are read from their Values at every call, so an optimizer
     that updates ``p.data`` is seen by the next call; constants keep their traced value.
+    A tape reuses its work arrays from call to call: share one between threads only
+    with a lock.
     """
 
     def __init__(
@@ -686,7 +688,7 @@ def _forward_error(
     message = str(error)
     if "overflow" in message:
         return OverflowError(text)
-    if "divide by zero" in message and group.op in ("/", "**n", "**"):
+    if "divide by zero" in message and (group.op == "/" or group.op.startswith("**")):
         return ZeroDivisionError(text)
     return ValueError(text)
 
