@@ -366,7 +366,7 @@ def _train(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     print(
         f"training {model.nin}-{'-'.join(map(str, model.nouts))} MLP ({args.activation}) "
-        f"on {args.dataset}: {len(X)} examples, {args.epochs} epoch(s)"
+        f"on {args.dataset}: {len(X)} examples, {_plural(args.epochs, 'epoch')}"
     )
     history = _fit(
         model,
@@ -634,6 +634,10 @@ def _list_files(paths: list[Path]) -> None:
     print("files written:")
     for path in paths:
         print(f"  {path.resolve()}")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _error(message: str) -> None:

@@ -317,7 +317,7 @@ def test_train_writes_loss_curve_decision_boundary_and_model(tmp_path: Path) -> 
         "--seed", "3", "--out", str(out),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "training 2-4-1 MLP (tanh) on xor: 4 examples, 30 epoch(s)" in result.stdout
+    assert "training 2-4-1 MLP (tanh) on xor: 4 examples, 30 epochs" in result.stdout
     assert "training accuracy" in result.stdout
     assert png_size(out / "loss.png") == PNG_SIZE
     assert png_size(out / "decision_boundary.png") == PNG_SIZE
