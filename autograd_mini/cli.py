@@ -54,7 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
-    except (ArithmeticError, ValueError, TypeError, OSError, RuntimeError, ImportError) as error:
+    except (
+        ArithmeticError,
+        ValueError,
+        TypeError,
+        OSError,
+        RuntimeError,
+        ImportError,
+        GradcheckError,
+    ) as error:
         _error(f"{args.command}: {_one_line(str(error))}")
         return 1
 

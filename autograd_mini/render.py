@@ -51,6 +51,7 @@ __all__ = [
     "render_dot",
     "render_png",
     "render_svg",
+    "run_dot",
     "to_dot",
     "to_svg",
 ]
