@@ -156,11 +156,20 @@ def _argument_parser() -> argparse.ArgumentParser:
     train.add_argument("--activation", choices=ACTIVATIONS, default="tanh", help="default: tanh")
     train.add_argument("--epochs", type=_int_in(1, 10**6), default=100, help="default: 100")
     train.add_argument(
-        "--lr", type=_positive_float, default=None, help="learning rate (default: 0.01 for adam)"
+        "--lr",
+        type=_positive_float,
+        default=None,
+        help="learning rate (default: 0.01 for adam, 0.1 for sgd)",
     )
     train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
     train.add_argument(
         "--batch-size", type=_int_in(1, 10**9), default=None, help="default: a tenth of the data"
+    )
+    train.add_argument(
+        "--engine",
+        choices=("scalar", "tape"),
+        default="scalar",
+        help="scalar: one Value graph per example (default); tape: batched numpy, much faster",
     )
     train.add_argument("--seed", type=int, default=0, help="default: 0")
     train.add_argument("--out", type=Path, default=Path("out"), help="output directory")
@@ -387,6 +396,7 @@ def _train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size or max(1, len(X) // 10),
         seed=args.seed,
         progress=not args.no_progress,
+        engine=args.engine,
     )
     print(f"final loss {history[-1]:.4g}")
     if task.classification:
@@ -456,6 +466,7 @@ def _fit(
     batch_size: int,
     seed: int,
     progress: bool,
+    engine: str = "scalar",
 ) -> list[float]:
     """`train.fit` with its progress bar on a terminal, and a few progress lines elsewhere
     (a log file or a pipe), all on standard error."""
@@ -483,6 +494,7 @@ def _fit(
         seed=seed,
         progress=progress,
         callback=report,
+        engine=engine,
     )
 
 

@@ -356,3 +356,13 @@ def test_demo_writes_its_four_files_and_reports_accuracy(tmp_path: Path) -> None
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["neuron.svg", "mlp.svg", "loss.png", "decision_boundary.png"]
     )
+
+
+def test_train_on_the_tape_engine(tmp_path: Path) -> None:
+    result = run(
+        "train", "--dataset", "xor", "--hidden", "4", "--epochs", "150", "--lr", "0.1",
+        "--engine", "tape", "--no-progress", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "training accuracy 100.0%" in result.stdout
+    assert png_size(tmp_path / "loss.png") == PNG_SIZE
