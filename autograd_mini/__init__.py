@@ -6,8 +6,17 @@
 >>> y.backward()
 >>> round(x.grad, 6)
 0.005364
+
+The engine, the function transforms and gradient checking load with the package, and
+so does `render` (so notebooks draw Values as graphs). The numpy-backed and training
+modules (`nn`, `losses`, `optim`, `datasets`, `train`, `textbook`, `tape`, `testing`)
+load on first use: ``am.nn.MLP`` works without importing `autograd_mini.nn` yourself.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from autograd_mini import render as render
 from autograd_mini._engine import AnomalyError as AnomalyError
 from autograd_mini._engine import Value as Value
 
@@ -30,8 +39,30 @@ from autograd_mini._functional import value_and_grad as value_and_grad
 from autograd_mini._gradcheck import GradcheckError as GradcheckError
 from autograd_mini._gradcheck import gradcheck as gradcheck
 from autograd_mini._gradcheck import gradgradcheck as gradgradcheck
-from autograd_mini.tape import Tape as Tape
-from autograd_mini.tape import TapeGradients as TapeGradients
-from autograd_mini.tape import trace as trace
+
+if TYPE_CHECKING:
+    from autograd_mini import datasets as datasets
+    from autograd_mini import losses as losses
+    from autograd_mini import nn as nn
+    from autograd_mini import optim as optim
+    from autograd_mini import tape as tape
+    from autograd_mini import testing as testing
+    from autograd_mini import textbook as textbook
+    from autograd_mini import train as train
+    from autograd_mini.tape import Tape as Tape
+    from autograd_mini.tape import TapeGradients as TapeGradients
+    from autograd_mini.tape import trace as trace
 
 __version__ = "0.1.0"
+
+_LAZY_MODULES = {"datasets", "losses", "nn", "optim", "tape", "testing", "textbook", "train"}
+_LAZY_NAMES = {"Tape": "tape", "TapeGradients": "tape", "trace": "tape"}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the heavier modules (numpy, hypothesis) only when they are first used."""
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"autograd_mini.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(f"autograd_mini.{_LAZY_NAMES[name]}"), name)
+    raise AttributeError(f"module 'autograd_mini' has no attribute {name!r}")

@@ -161,6 +161,12 @@ class Value:
     def __abs__(self) -> Value:
         return abs_(self)
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter display: the graph once `autograd_mini.render` is loaded, else the repr."""
+        if _display_hook is None:
+            return {"text/plain": repr(self)}
+        return _display_hook(self, include, exclude)
+
     # ---- backprop --------------------------------------------------------------------
 
     def backward(self) -> None:
@@ -181,6 +187,10 @@ class Value:
 
 
 _new_value = object.__new__
+
+# Filled in by autograd_mini.render, so notebooks draw a Value as its graph while the
+# engine itself knows nothing of rendering.
+_display_hook: Callable[[Value, Any, Any], dict[str, str]] | None = None
 
 
 def _node(
@@ -231,6 +241,13 @@ def _step(x: Any) -> Any:
     return (_data(x) > 0) * 1.0
 
 
+def _ln(x: Any) -> Any:
+    """Natural log of a Value, a number, or an array (through its array-API namespace)."""
+    if isinstance(x, Value) or _is_real(x):
+        return log(x)
+    return x.__array_namespace__().log(x)
+
+
 def _sign(x: Any) -> Any:
     """-1.0, 0.0 or 1.0 (never a node)."""
     d = _data(x)
@@ -274,7 +291,7 @@ def _d_div(g: G, out: G, a: G, b: G) -> tuple[G, G]:
 
 
 def _d_pow(g: G, out: G, a: G, b: G) -> tuple[G, G]:
-    return g * b * a ** (b - 1), g * out * log(a)  # d(a**b)/db = a**b * ln a
+    return g * b * a ** (b - 1), g * out * _ln(a)  # d(a**b)/db = a**b * ln a
 
 
 def _d_neg(g: G, out: G, x: G) -> tuple[G]:
@@ -283,14 +300,19 @@ def _d_neg(g: G, out: G, x: G) -> tuple[G]:
 
 @lru_cache(maxsize=256)
 def _constant_power_rule(n: float) -> tuple[Rule, str]:
-    """The rule and op name of x ** n for a fixed number n (cached: x**2 is common)."""
+    """The rule and op name of x ** n for a fixed number n (cached: x**2 is common).
+
+    The op name holds n exactly (``**2``, ``**-0.5``, ``**0.1111111111111111``), so
+    ``float(op[2:])`` gives the exponent back.
+    """
 
     def _d_power(g: G, out: G, x: G) -> tuple[G | float]:
         if n == 0.0:
             return (0.0,)
         return (g * n * x ** (n - 1.0),)
 
-    return _d_power, f"**{n:g}"
+    short = f"{n:g}"
+    return _d_power, "**" + (short if float(short) == n else repr(n))
 
 
 def _d_exp(g: G, out: G, x: G) -> tuple[G]:

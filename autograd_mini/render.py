@@ -38,6 +38,7 @@ from typing import Any
 
 import graphviz
 
+from autograd_mini import _engine
 from autograd_mini._engine import AnomalyError, Value, _is_real, topological_order
 
 __all__ = [
@@ -278,6 +279,9 @@ def mimebundle(
         unwanted = set(exclude)
         bundle = {k: v for k, v in bundle.items() if k not in unwanted}
     return bundle
+
+
+_engine._display_hook = mimebundle  # notebooks now draw every Value as its graph
 
 
 def run_dot(source: str, fmt: str) -> bytes:

@@ -197,7 +197,7 @@ def _format(tree: Tree) -> str:
     if op == "leaf":
         return str(tree[1])
     if op == "const":
-        return repr(tree[1])
+        return f"({tree[1]!r})" if tree[1] < 0 else repr(tree[1])
     parts = [_format(child) for child in tree[1:]]
     if len(parts) == 2:
         a, b = parts
