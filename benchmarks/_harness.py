@@ -1,0 +1,174 @@
+"""Timing, memory and table helpers shared by the benchmarks (not part of the package).
+
+Timings are medians over a few samples taken back to back, so each sample also pays for
+the garbage its predecessor left behind, as a training loop would. Memory is measured in
+a separate pass with tracemalloc, which slows allocation and must never touch a timing.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Timing:
+    """The median seconds per call of a workload, and how it was sampled."""
+
+    seconds: float
+    samples: int
+    calls_per_sample: int
+
+    @property
+    def note(self) -> str:
+        return f"median of {self.samples} x {self.calls_per_sample}"
+
+
+def measure(
+    fn: Callable[[], Any],
+    *,
+    budget: float = 1.0,
+    min_samples: int = 3,
+    max_samples: int = 15,
+    first: float | None = None,
+) -> Timing:
+    """Median time of one call of ``fn``, sampled within about ``budget`` seconds.
+
+    A first, untimed call warms up and sizes the samples, unless the caller already made
+    one and passes its duration as ``first``. Quick functions run several times per
+    sample, so a sample lasts at least ~20 ms; a call longer than the whole budget gets
+    at most two samples.
+    """
+    if first is None:
+        start = time.perf_counter()
+        fn()
+        first = time.perf_counter() - start
+    calls = max(1, int(0.02 / max(first, 1e-9)))
+    samples = int(budget / max(first * calls, 1e-9))
+    fewest = min(min_samples, 2) if first > budget else min_samples  # slow: 2 at most
+    samples = max(fewest, min(max_samples, samples))
+    times: list[float] = []
+    loop = range(calls)
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        for _ in loop:
+            fn()
+        times.append((time.perf_counter() - t0) / calls)
+    return Timing(statistics.median(times), samples, calls)
+
+
+def peak_bytes(fn: Callable[[], Any]) -> tuple[int, Any]:
+    """Peak bytes traced by tracemalloc while ``fn`` runs, and what it returned.
+
+    Garbage is collected first, so earlier workloads are not charged.
+    """
+    gc.collect()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base, _ = tracemalloc.get_traced_memory()
+        result = fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - base, result
+
+
+# ---- formatting -------------------------------------------------------------------------
+
+
+def fmt_time(seconds: float) -> str:
+    """A duration with a unit that keeps three significant digits."""
+    if seconds >= 1.0:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds * 1e6:.3g} µs"
+
+
+def fmt_ratio(x: float) -> str:
+    """A ratio as '12.3x' or '0.45x'."""
+    if x >= 100:
+        return f"{x:,.0f}x"
+    if x >= 10:
+        return f"{x:.1f}x"
+    return f"{x:.2g}x"
+
+
+def fmt_int(n: float) -> str:
+    return f"{n:,.0f}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table, padded so it also reads well in a terminal."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(headers), rule, *[line(r) for r in rows]])
+
+
+# ---- the machine ------------------------------------------------------------------------
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def blas_config() -> str:
+    """Which BLAS numpy runs here, and the OPENBLAS_* variables that steer it."""
+    env = ", ".join(
+        f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ
+    )
+    try:
+        from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+
+        infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        blas = "; ".join(
+            f"{i.get('internal_api')} {i.get('version')} kernel {i.get('architecture')}, "
+            f"{i.get('num_threads')} threads"
+            for i in infos
+        )
+    except ImportError:
+        blas = "unknown (threadpoolctl not installed)"
+    return f"{blas or 'no BLAS found'}; {env or 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE not set'}"
+
+
+def machine_info() -> list[str]:
+    """Lines describing the machine and the software versions that ran."""
+    import numpy
+
+    lines = [
+        f"CPU: {cpu_name()}, {os.cpu_count()} logical cores",
+        f"Python {platform.python_version()} ({platform.python_implementation()}) on "
+        f"{platform.system()} {platform.release()}",
+        f"numpy {numpy.__version__}; BLAS: {blas_config()}",
+        f"recursion limit {sys.getrecursionlimit()}, gc thresholds {gc.get_threshold()}",
+    ]
+    for name in ("micrograd", "torch"):
+        try:
+            from importlib.metadata import version
+
+            lines.append(f"{name} {version(name)}")
+        except Exception:
+            lines.append(f"{name}: not installed")
+    return lines

@@ -1,0 +1,148 @@
+"""Where the scalar engine's time goes on workload (a): one SGD step of a 2-16-16-1 MLP.
+
+    python benchmarks/profile_step.py             # phases, GC, cProfile top 15
+    python benchmarks/profile_step.py --nn        # the same with nn.MLP (dot nodes)
+
+Splits a step into its phases (building the graph, the topological order, the backprop
+loop, the SGD update, freeing the graph), each timed with the cyclic garbage collector on
+and off, counts the collections and the time spent in them (``gc.callbacks``), then shows
+cProfile's top functions. A diagnosis tool, not a benchmark: cProfile slows Python calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import pstats
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import _mlp
+
+import autograd_mini as am
+
+
+class GcClock:
+    """Counts collections per generation and the seconds spent in them."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.counts = [0, 0, 0]
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.counts[info["generation"]] += 1
+
+
+def build_step(use_nn: bool) -> tuple[Callable[[], Any], list[am.Value]]:
+    """A forward pass that returns the loss, and the parameters, for workload (a)."""
+    X, Y = _mlp.moons(100)
+    params = _mlp.init_params([2, 16, 16, 1])
+    scale = 0.5 / len(X)
+    if use_nn:
+        model = _mlp.nn_model(params)
+
+        def forward_nn() -> Any:
+            errors = []
+            for x, y in zip(X, Y):
+                errors.append((model(x) - y[0]) ** 2)
+            return am.sum(errors) * scale  # type: ignore[attr-defined]
+
+        return forward_nn, model.parameters()
+    layers = [
+        ([[am.Value(w) for w in row] for row in W], [am.Value(b) for b in B]) for W, B in params
+    ]
+    flat = [p for W, B in layers for row in W for p in row] + [p for _, B in layers for p in B]
+
+    def forward_plain() -> Any:
+        errors = []
+        for x, y in zip(X, Y):
+            a: list[Any] = x
+            for index, (W, B) in enumerate(layers):
+                z = [sum((wi * ai for wi, ai in zip(row, a)), b) for row, b in zip(W, B)]
+                a = z if index == len(layers) - 1 else [zj.relu() for zj in z]
+            errors.append((a[0] - y[0]) ** 2)
+        return _mlp.tree_sum(errors) * scale
+
+    return forward_plain, flat
+
+
+def phases(forward: Callable[[], Any], params: list[am.Value], repeats: int) -> dict[str, float]:
+    """Median seconds of each phase of a step over ``repeats`` steps."""
+    times: dict[str, list[float]] = {
+        k: [] for k in ("forward", "topological order", "backprop loop", "update", "free graph")
+    }
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        loss = forward()
+        t1 = time.perf_counter()
+        am.topological_order(loss)
+        t2 = time.perf_counter()
+        for p in params:
+            p.grad = 0.0
+        loss.backward()  # its own topological order, then the loop
+        t3 = time.perf_counter()
+        for p in params:
+            p.data -= _mlp.LR * p.grad
+        t4 = time.perf_counter()
+        del loss
+        t5 = time.perf_counter()
+        times["forward"].append(t1 - t0)
+        times["topological order"].append(t2 - t1)
+        times["backprop loop"].append((t3 - t2) - (t2 - t1))
+        times["update"].append(t4 - t3)
+        times["free graph"].append(t5 - t4)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--nn", action="store_true", help="use autograd_mini.nn.MLP (dot nodes)")
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args()
+    forward, params = build_step(args.nn)
+    nodes = len(am.topological_order(forward()))
+    print(f"workload (a), {'nn.MLP' if args.nn else 'plain Value ops'}: {nodes:,} nodes per step")
+
+    clock = GcClock()
+    gc.callbacks.append(clock)
+    with_gc = phases(forward, params, args.repeats)
+    gc.callbacks.remove(clock)
+    gc.collect()
+    gc.disable()
+    without_gc = phases(forward, params, args.repeats)
+    gc.enable()
+
+    total_on, total_off = sum(with_gc.values()), sum(without_gc.values())
+    print(f"\n{'phase':<20} {'GC on':>10} {'GC off':>10} {'ns/node (off)':>14}")
+    for key in with_gc:
+        on, off = with_gc[key] * 1e3, without_gc[key] * 1e3
+        print(f"{key:<20} {on:>8.2f}ms {off:>8.2f}ms {without_gc[key] / nodes * 1e9:>14.0f}")
+    print(f"{'step':<20} {total_on * 1e3:>8.2f}ms {total_off * 1e3:>8.2f}ms")
+    per_step = clock.seconds / args.repeats
+    print(
+        f"\ncyclic GC: {per_step * 1e3:.2f} ms per step in collections "
+        f"({[round(c / args.repeats, 1) for c in clock.counts]} collections of generations "
+        f"0/1/2 per step); thresholds {gc.get_threshold()}"
+    )
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(3):
+        loss = forward()
+        loss.backward()
+        del loss
+    profiler.disable()
+    print("\ncProfile, 3 steps (forward + backward), by own time:")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+
+
+if __name__ == "__main__":
+    main()
