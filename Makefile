@@ -30,7 +30,8 @@ docs: $(INSTALLED) graphviz
 
 bench: $(INSTALLED) graphviz
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m pip install --quiet torch==2.13.0 || echo "PyTorch not installed: its column is skipped"
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
