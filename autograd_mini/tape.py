@@ -75,11 +75,6 @@ def _power(a: Array, b: Array) -> Array:
     return np.power(a, b)
 
 
-def _d_pow(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    """`_engine._d_pow` with numpy's log: the engine's `log` accepts only scalars."""
-    return g * b * a ** (b - 1.0), g * out * np.log(a)
-
-
 def _sum_terms(*terms: Array) -> Array:
     total = terms[0]
     for term in terms[1:]:
@@ -98,7 +93,7 @@ _OPS: dict[str, tuple[Callable[..., Array], Rule]] = {
     "-": (np.subtract, _engine._d_sub),
     "*": (np.multiply, _engine._d_mul),
     "/": (np.divide, _engine._d_div),
-    "**": (_power, _d_pow),
+    "**": (_power, _engine._d_pow),
     "neg": (np.negative, _engine._d_neg),
     "exp": (np.exp, _engine._d_exp),
     "log": (np.log, _engine._d_log),
@@ -114,29 +109,14 @@ _OPS: dict[str, tuple[Callable[..., Array], Rule]] = {
 
 
 def _exponent(node: Value) -> float:
-    """The fixed exponent n of an ``x ** n`` node.
-
-    The op name keeps only 6 significant digits; the engine caches one rule per
-    exponent, so a parsed exponent whose cached rule is this node's rule is exact.
-    Otherwise the exponent is read from the rule's closure.
-    """
-    exponent = getattr(node._rule, "exponent", None)
-    if isinstance(exponent, float):
-        return exponent
+    """The fixed exponent n of an ``x ** n`` node: the engine writes it exactly in the op
+    name (``**2``, ``**0.1111111111111111``)."""
     try:
-        n = float(node.op[2:])
-        if _engine._constant_power_rule(n)[0] is node._rule:
-            return n
+        return float(node.op[2:])
     except ValueError:
-        pass
-    rule: Any = node._rule
-    while rule is not None:
-        names = rule.__code__.co_freevars
-        cells = {name: cell.cell_contents for name, cell in zip(names, rule.__closure__ or ())}
-        if "n" in cells:
-            return float(cells["n"])
-        rule = cells.get("rule")  # a rule wrapped by detect_anomaly
-    raise NotImplementedError(f"trace: cannot recover the exponent of a {node.op!r} node")
+        raise NotImplementedError(
+            f"trace: cannot read the exponent of a {node.op!r} node"
+        ) from None
 
 
 def _op_key(node: Value) -> tuple[str, float]:
