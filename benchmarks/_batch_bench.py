@@ -21,6 +21,7 @@ from _harness import fmt_ratio, fmt_time, measure
 from _report import Report
 
 BATCHES = (1, 32, 256, 1024)
+KEY_BATCH = 256  # the batch size of the README's table
 
 
 @dataclass
@@ -201,8 +202,10 @@ def run(report: Report, quick: bool, threads: int = 1) -> None:
         "One SGD step (forward, backward, update) on one batch; relu hidden layers, a linear "
         "output, loss = mean over the batch of 1/2 * squared error, the same weights for every "
         "engine. Cells marked * are extrapolated: the engine was too slow to run at that batch, "
-        "so its time per example at the batch named in the note is carried over (its garbage "
-        "collector's cost grows with the graph, so the real time is likely higher)."
+        "so its time per example at the batch named in the note is carried over. The scalar "
+        "engines' time per example grows with the batch because Python's cyclic garbage "
+        "collector rescans an ever larger graph, so the real time there is likely higher. "
+        "BLAS and PyTorch run on the number of threads given by `--threads` (default 1)."
     )
     try:
         import torch
@@ -238,6 +241,12 @@ def run(report: Report, quick: bool, threads: int = 1) -> None:
         )
         if notes:
             report.add("\\* " + "; ".join(notes) + ".")
+        for name, cells in results.items():
+            cell = cells[KEY_BATCH]
+            ratio = fmt_ratio(cell.seconds / results[floor][KEY_BATCH].seconds)
+            text = f"{cell.show(cell.per_example)} ({ratio})"
+            report.key_batch.setdefault(name, {})[label] = text
+        report.key_batch_floor = floor
     _targets(report, all_results)
 
 

@@ -13,6 +13,9 @@ class Report:
     def __init__(self) -> None:
         self.blocks: list[str] = []
         self.findings: list[list[str]] = []  # one row per target checked, for the summary
+        self.key_engine: list[list[str]] = []  # the README's table for issue 2
+        self.key_batch: dict[str, dict[str, str]] = {}  # engine -> model -> cell, issue 6
+        self.key_batch_floor = ""  # the engine the key_batch ratios divide by
 
     def add(self, text: str) -> None:
         self.blocks.append(text)

@@ -78,6 +78,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "tape"):
         _batch_bench.run(report, quick=args.quick, threads=args.threads)
 
+    report.heading("Key numbers")
+    if report.key_engine:
+        report.table(
+            ["workload (issue 2)", "micrograd 0.1.0", "autograd_mini", "speed-up"],
+            report.key_engine,
+        )
+    if report.key_batch:
+        models = list(next(iter(report.key_batch.values())))
+        report.add(
+            f"Training step, time per example at batch {_batch_bench.KEY_BATCH} "
+            f"(in brackets: times the {report.key_batch_floor} step):"
+        )
+        report.table(
+            ["engine (issue 6)", *models],
+            [
+                [name, *(cells.get(m, "-") for m in models)]
+                for name, cells in report.key_batch.items()
+            ],
+        )
     report.heading("Targets from the issues")
     if report.findings:
         report.table(["target", "measured", "verdict"], report.findings)
