@@ -139,13 +139,15 @@ def blas_config() -> str:
     env = ", ".join(
         f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ
     )
+    import numpy  # noqa: F401  (threadpoolctl sees only libraries already loaded)
+
     try:
         from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
 
         infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
         blas = "; ".join(
             f"{i.get('internal_api')} {i.get('version')} kernel {i.get('architecture')}, "
-            f"{i.get('num_threads')} threads"
+            f"threads: {i.get('num_threads')}"
             for i in infos
         )
     except ImportError:
@@ -163,6 +165,8 @@ def machine_info() -> list[str]:
         f"{platform.system()} {platform.release()}",
         f"numpy {numpy.__version__}; BLAS: {blas_config()}",
         f"recursion limit {sys.getrecursionlimit()}, gc thresholds {gc.get_threshold()}",
+        "load average at the start (1, 5, 15 min): "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg()),
     ]
     for name in ("micrograd", "torch"):
         try:
