@@ -9,6 +9,9 @@
   Python blocks in a temporary directory during the build and publishes every ``.svg``
   they write next to the page's Markdown source, so the pictures always come from the
   code shown beside them and are never checked in.
+- Benchmarks: `on_page_markdown` replaces the marker `BENCHMARK_MARKER` with the header
+  and the key-numbers tables of ``benchmarks/results.md`` (what ``make bench`` writes),
+  so the performance page always shows the committed results.
 - `DoctestFences`, a griffe extension: docstrings open with bare ``>>>`` examples (they
   run under ``pytest --doctest-modules``); Markdown would read ``>>>`` as nested quotes,
   so each example run is wrapped in a ``pycon`` fence before mkdocstrings renders it.
@@ -32,9 +35,14 @@ import griffe
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 FIGURE_PAGES = ("getting-started.md", "rendering.md")
 """Pages whose Python blocks run at build time to draw the SVGs the page shows."""
+
+BENCHMARK_RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results.md"
+BENCHMARK_MARKER = "<!-- benchmark results -->"
+"""Where a page shows the summary of `BENCHMARK_RESULTS`."""
 
 DOCTEST_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 RUNNABLE = ("python", "py", "console")
@@ -186,6 +194,33 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                 raise PluginError(f"{uri} is drawn by {name}; remove the checked-in copy")
             files.append(File.generated(config, uri, content=content))
     return files
+
+
+def benchmark_summary(results: str) -> str:
+    """The preamble (command, date, machine) and the "Key numbers" section of a results
+    file written by ``benchmarks/run.py``, without their headings."""
+    lines = results.splitlines()
+    sections: dict[str, list[str]] = {}
+    current = "preamble"
+    for line in lines:
+        if line.startswith("## "):
+            current = line[3:].strip()
+        elif not line.startswith("# "):
+            sections.setdefault(current, []).append(line)
+    if "Key numbers" not in sections:
+        raise ValueError('the benchmark results have no "## Key numbers" section')
+    return "\n".join([*sections.get("preamble", []), "", *sections["Key numbers"]]).strip()
+
+
+def on_page_markdown(markdown: str, page: Page, **kwargs: Any) -> str:
+    """MkDocs hook: put the benchmark summary where a page has `BENCHMARK_MARKER`."""
+    if BENCHMARK_MARKER not in markdown:
+        return markdown
+    try:
+        summary = benchmark_summary(BENCHMARK_RESULTS.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise PluginError(f"{page.file.src_uri}: no benchmark results to show: {error}") from error
+    return markdown.replace(BENCHMARK_MARKER, summary)
 
 
 def fence_doctests(text: str) -> str:
