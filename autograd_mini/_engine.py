@@ -39,14 +39,18 @@ class Value:
     (10.0, 6.0)
     """
 
-    __slots__ = ("_pending", "_rule", "data", "grad", "label", "op", "parents")
+    # Operands live in two slots, not a tuple: one GC-tracked object per node instead of
+    # two halves the time Python's cyclic garbage collector spends scanning big graphs.
+    # Unary: _a = x, _b = None. Binary: _a, _b. n-ary (sum, dot): _a = tuple, _b = _NARY.
+    __slots__ = ("_a", "_b", "_pending", "_rule", "data", "grad", "label", "op")
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
     data: float
     grad: float
     label: str
     op: str
-    parents: tuple[Value, ...]
+    _a: Any
+    _b: Any
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
@@ -55,9 +59,19 @@ class Value:
         self.grad = 0.0
         self.label = label
         self.op = ""
-        self.parents = ()
+        self._a = self._b = None
         self._rule: Rule | None = None
         self._pending: Any = 0.0  # this backward pass's gradient, before it is pushed on
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The operands this node was computed from, in order (``x * x`` lists x twice)."""
+        a, b = self._a, self._b
+        if a is None:
+            return ()
+        if b is None:
+            return (a,)
+        return a if b is _NARY else (a, b)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -71,21 +85,21 @@ class Value:
             if not _is_real(other):
                 return NotImplemented
             other = _node(float(other))
-        return _node(self.data + other.data, (self, other), "+", _d_add)
+        return _node(self.data + other.data, "+", _d_add, self, other)
 
     def __sub__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             if not _is_real(other):
                 return NotImplemented
             other = _node(float(other))
-        return _node(self.data - other.data, (self, other), "-", _d_sub)
+        return _node(self.data - other.data, "-", _d_sub, self, other)
 
     def __mul__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             if not _is_real(other):
                 return NotImplemented
             other = _node(float(other))
-        return _node(self.data * other.data, (self, other), "*", _d_mul)
+        return _node(self.data * other.data, "*", _d_mul, self, other)
 
     def __truediv__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
@@ -94,7 +108,7 @@ class Value:
             other = _node(float(other))
         if other.data == 0.0:
             raise ZeroDivisionError(f"division: divisor is zero ({self.data!r} / {other.data!r})")
-        return _node(self.data / other.data, (self, other), "/", _d_div)
+        return _node(self.data / other.data, "/", _d_div, self, other)
 
     def __pow__(self, exponent: Value | float) -> Value:
         if isinstance(exponent, Value):
@@ -103,15 +117,15 @@ class Value:
                     f"pow: with a Value exponent the base must be > 0, got base {self.data!r}"
                 )
             data = _power(self.data, exponent.data)
-            return _node(data, (self, exponent), "**", _d_pow)
+            return _node(data, "**", _d_pow, self, exponent)
         if not _is_real(exponent):
             return NotImplemented
         n = float(exponent)
         rule, op = _constant_power_rule(n)
-        return _node(_power(self.data, n), (self,), op, rule)
+        return _node(_power(self.data, n), op, rule, self)
 
     def __neg__(self) -> Value:
-        return _node(-self.data, (self,), "neg", _d_neg)
+        return _node(-self.data, "neg", _d_neg, self)
 
     def __radd__(self, other: float) -> Value:
         return _lift(other, "+") + self
@@ -194,18 +208,34 @@ _display_hook: Callable[[Value, Any, Any], dict[str, str]] | None = None
 
 
 def _node(
-    data: float, parents: tuple[Value, ...] = (), op: str = "", rule: Rule | None = None
+    data: float, op: str = "", rule: Rule | None = None, a: Any = None, b: Any = None
 ) -> Value:
-    """Make a node without checking its inputs: the fast path every operation takes."""
+    """Make a node without checking its inputs: the fast path every operation takes.
+
+    ``a`` and ``b`` are the operands (see ``Value.__slots__``); a leaf has neither.
+    """
     out: Value = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out.op = op
-    out.parents = parents
+    out._a = a
+    out._b = b
     out._rule = _anomaly_checked(rule, op) if _anomaly_depth and rule else rule
     out._pending = 0.0
     return out
+
+
+class _NaryMarker:
+    """The ``_b`` of a node whose ``_a`` holds the tuple of all its operands."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "_NARY"
+
+
+_NARY = _NaryMarker()
 
 
 def _is_real(x: object) -> bool:
@@ -404,7 +434,7 @@ def _unary(name: str, forward: Callable[[float], float], rule: Rule) -> Any:
     def function(x: float) -> float: ...
     def function(x: Value | float) -> Value | float:
         if isinstance(x, Value):
-            return _node(forward(x.data), (x,), name, rule)
+            return _node(forward(x.data), name, rule, x)
         return forward(_float_arg(x, name))
 
     function.__name__ = function.__qualname__ = name
@@ -442,7 +472,7 @@ def sum_(terms: Iterable[Value | float]) -> Value:
     6.0
     """
     parents = tuple([_as_value(t, "sum") for t in terms])
-    return _node(math.fsum([p.data for p in parents]), parents, "sum", _d_sum)
+    return _node(math.fsum([p.data for p in parents]), "sum", _d_sum, parents, _NARY)
 
 
 def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Value:
@@ -458,7 +488,7 @@ def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Va
     parents = tuple([_as_value(t, "dot") for t in weights] + [_as_value(t, "dot") for t in inputs])
     n = len(weights)
     data = math.fsum([parents[i].data * parents[n + i].data for i in range(n)])
-    return _node(data, parents, "dot", _d_dot)
+    return _node(data, "dot", _d_dot, parents, _NARY)
 
 
 # ---- traversal, written once: used by backprop, gradients and rendering ---------------
@@ -485,7 +515,12 @@ def topological_order(*roots: Value) -> list[Value]:
             for parent in unvisited_parents:
                 if parent not in seen:
                     seen.add(parent)
-                    stack.append((parent, iter(parent.parents)))
+                    # `parent.parents`, inlined: this loop runs once per node of every graph
+                    a, b = parent._a, parent._b
+                    operands = (
+                        () if a is None else (a,) if b is None else a if b is _NARY else (a, b)
+                    )
+                    stack.append((parent, iter(operands)))
                     break
             else:  # every parent is in `order`: the node can follow them
                 stack.pop()
@@ -511,20 +546,18 @@ def _backprop_floats(order: list[Value], *, accumulate: bool) -> None:
             rule = node._rule
             if rule is None:
                 continue
-            parents = node.parents
-            if len(parents) == 2:
-                a, b = parents
+            a, b = node._a, node._b
+            if b is None:
+                (da,) = rule(g, node.data, a.data)
+                a._pending += da
+            elif b is _NARY:
+                contributions = rule(g, node.data, *[p.data for p in a])
+                for parent, contribution in zip(a, contributions):
+                    parent._pending += contribution
+            else:
                 da, db = rule(g, node.data, a.data, b.data)
                 a._pending += da
                 b._pending += db
-            elif len(parents) == 1:
-                (a,) = parents
-                (da,) = rule(g, node.data, a.data)
-                a._pending += da
-            else:
-                contributions = rule(g, node.data, *[p.data for p in parents])
-                for parent, contribution in zip(parents, contributions):
-                    parent._pending += contribution
     except BaseException as error:
         _clear_pending(order)
         if isinstance(error, ArithmeticError) and node is not None:

@@ -42,7 +42,7 @@ def _square_with_first_order_only_rule(x: Value) -> Value:
     def rule(g: float, out: float, a: float) -> tuple[float]:
         return (g * 2.0 * _data(a),)
 
-    return _node(x.data**2, (x,), "square", rule)
+    return _node(x.data**2, "square", rule, x)
 
 
 def test_order_two_catches_a_rule_that_is_only_right_to_first_order() -> None:

@@ -321,7 +321,7 @@ def _d_wrong_sin(g: float, out: float, x: float) -> tuple[float]:
 
 
 def wrong_sin(x: am.Value) -> am.Value:
-    return _node(math.sin(x.data), (x,), "sin", _d_wrong_sin)
+    return _node(math.sin(x.data), "sin", _d_wrong_sin, x)
 
 
 def test_gradient_check_view_turns_only_the_wrong_rule_red() -> None:
