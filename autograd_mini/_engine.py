@@ -55,7 +55,7 @@ class Value:
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
-        self.data = _as_float(data)
+        self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
         self.label = label
         self.op = ""
@@ -515,11 +515,11 @@ def topological_order(*roots: Value) -> list[Value]:
             for parent in unvisited_parents:
                 if parent not in seen:
                     seen.add(parent)
-                    # `parent.parents`, inlined: this loop runs once per node of every graph
-                    a, b = parent._a, parent._b
-                    operands = (
-                        () if a is None else (a,) if b is None else a if b is _NARY else (a, b)
-                    )
+                    a, b = parent._a, parent._b  # `parent.parents`, inlined: this is hot
+                    if a is None:  # a leaf has no parents to wait for
+                        order.append(parent)
+                        continue
+                    operands = (a,) if b is None else a if b is _NARY else (a, b)
                     stack.append((parent, iter(operands)))
                     break
             else:  # every parent is in `order`: the node can follow them
