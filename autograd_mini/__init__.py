@@ -16,13 +16,10 @@ load on first use: ``am.nn.MLP`` works without importing `autograd_mini.nn` your
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from autograd_mini import _engine
 from autograd_mini import render as render
 from autograd_mini._engine import AnomalyError as AnomalyError
 from autograd_mini._engine import Value as Value
-
-# `abs` and `sum` are attributes only (no __all__ lists them), so a star import
-# never shadows the builtins.
-from autograd_mini._engine import abs_ as abs  # noqa: F401
 from autograd_mini._engine import detect_anomaly as detect_anomaly
 from autograd_mini._engine import dot as dot
 from autograd_mini._engine import exp as exp
@@ -31,7 +28,6 @@ from autograd_mini._engine import log as log
 from autograd_mini._engine import relu as relu
 from autograd_mini._engine import sigmoid as sigmoid
 from autograd_mini._engine import sqrt as sqrt
-from autograd_mini._engine import sum_ as sum  # noqa: F401
 from autograd_mini._engine import tanh as tanh
 from autograd_mini._engine import topological_order as topological_order
 from autograd_mini._functional import grad as grad
@@ -54,6 +50,32 @@ if TYPE_CHECKING:
     from autograd_mini.tape import trace as trace
 
 __version__ = "0.1.0"
+
+# `am.abs` and `am.sum` are attributes, left out of __all__ so that a star import never
+# shadows the builtins.
+abs = _engine.abs_
+sum = _engine.sum_
+
+__all__ = [
+    "AnomalyError",
+    "GradcheckError",
+    "Value",
+    "detect_anomaly",
+    "dot",
+    "exp",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "gradients",
+    "log",
+    "relu",
+    "render",
+    "sigmoid",
+    "sqrt",
+    "tanh",
+    "topological_order",
+    "value_and_grad",
+]
 
 _LAZY_MODULES = {"datasets", "losses", "nn", "optim", "tape", "testing", "textbook", "train"}
 _LAZY_NAMES = {"Tape": "tape", "TapeGradients": "tape", "trace": "tape"}
