@@ -425,7 +425,7 @@ def _relu(x: float) -> float:
     return x if x > 0.0 else 0.0
 
 
-def _unary(name: str, forward: Callable[[float], float], rule: Rule) -> Any:
+def _unary(name: str, forward: Callable[[float], float], rule: Rule, doc: str) -> Any:
     """Build the public function `name`: forward on floats, a node on Values."""
 
     @overload
@@ -438,6 +438,7 @@ def _unary(name: str, forward: Callable[[float], float], rule: Rule) -> Any:
         return forward(_float_arg(x, name))
 
     function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc + " A Value gives a Value (a node); a number gives a float."
     return function
 
 
@@ -451,14 +452,18 @@ class _UnaryFunction(Protocol):
     def __call__(self, x: Value | float) -> Value | float: ...
 
 
-exp: _UnaryFunction = _unary("exp", _exp, _d_exp)
-log: _UnaryFunction = _unary("log", _log, _d_log)
-sqrt: _UnaryFunction = _unary("sqrt", _sqrt, _d_sqrt)
-tanh: _UnaryFunction = _unary("tanh", math.tanh, _d_tanh)
-sigmoid: _UnaryFunction = _unary("sigmoid", _sigmoid, _d_sigmoid)
-relu: _UnaryFunction = _unary("relu", _relu, _d_relu)
-abs_: _UnaryFunction = _unary("abs", abs, _d_abs)
-_identity: _UnaryFunction = _unary("identity", float, _d_identity)
+exp: _UnaryFunction = _unary("exp", _exp, _d_exp, "e ** x; OverflowError past about x = 709.")
+log: _UnaryFunction = _unary("log", _log, _d_log, "Natural logarithm; ValueError unless x > 0.")
+sqrt: _UnaryFunction = _unary("sqrt", _sqrt, _d_sqrt, "Square root; ValueError for x < 0.")
+tanh: _UnaryFunction = _unary("tanh", math.tanh, _d_tanh, "Hyperbolic tangent.")
+sigmoid: _UnaryFunction = _unary(
+    "sigmoid", _sigmoid, _d_sigmoid, "Logistic sigmoid 1 / (1 + e ** -x), which never overflows."
+)
+relu: _UnaryFunction = _unary(
+    "relu", _relu, _d_relu, "max(0, x); its derivative at 0 is 0, as in PyTorch."
+)
+abs_: _UnaryFunction = _unary("abs", abs, _d_abs, "|x|; its derivative at 0 is 0, as in PyTorch.")
+_identity: _UnaryFunction = _unary("identity", float, _d_identity, "x itself, as a new node.")
 
 
 def _as_value(x: Value | float, op: str) -> Value:
@@ -468,7 +473,8 @@ def _as_value(x: Value | float, op: str) -> Value:
 def sum_(terms: Iterable[Value | float]) -> Value:
     """The sum of many terms as one node (n edges, not n - 1 additions).
 
-    >>> sum_([Value(1.0), 2.0, Value(3.0)]).data
+    >>> import autograd_mini as am
+    >>> am.sum([Value(1.0), 2.0, Value(3.0)]).data
     6.0
     """
     parents = tuple([_as_value(t, "sum") for t in terms])
@@ -478,7 +484,8 @@ def sum_(terms: Iterable[Value | float]) -> Value:
 def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Value:
     """w_1 x_1 + ... + w_n x_n as one node: how a neuron adds up its inputs.
 
-    >>> dot([Value(2.0), Value(3.0)], [1.0, -1.0]).data
+    >>> import autograd_mini as am
+    >>> am.dot([Value(2.0), Value(3.0)], [1.0, -1.0]).data
     -1.0
     """
     if len(weights) != len(inputs):
