@@ -466,8 +466,12 @@ abs_: _UnaryFunction = _unary("abs", abs, _d_abs, "|x|; its derivative at 0 is 0
 _identity: _UnaryFunction = _unary("identity", float, _d_identity, "x itself, as a new node.")
 
 
-def _as_value(x: Value | float, op: str) -> Value:
-    return x if isinstance(x, Value) else Value(_float_arg(x, op))
+def _as_values(terms: Iterable[Value | float], op: str) -> tuple[Value, ...]:
+    """The terms as a tuple of Values, numbers wrapped as constants."""
+    values = tuple(terms)
+    if [v for v in values if type(v) is not Value]:
+        return tuple([v if isinstance(v, Value) else _node(_float_arg(v, op)) for v in values])
+    return values  # type: ignore[return-value]
 
 
 def sum_(terms: Iterable[Value | float]) -> Value:
@@ -477,7 +481,7 @@ def sum_(terms: Iterable[Value | float]) -> Value:
     >>> am.sum([Value(1.0), 2.0, Value(3.0)]).data
     6.0
     """
-    parents = tuple([_as_value(t, "sum") for t in terms])
+    parents = _as_values(terms, "sum")
     return _node(math.fsum([p.data for p in parents]), "sum", _d_sum, parents, _NARY)
 
 
@@ -492,9 +496,9 @@ def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Va
         raise ValueError(
             f"dot: the two sequences differ in length ({len(weights)} and {len(inputs)})"
         )
-    parents = tuple([_as_value(t, "dot") for t in weights] + [_as_value(t, "dot") for t in inputs])
+    parents = _as_values((*weights, *inputs), "dot")
     n = len(weights)
-    data = math.fsum([parents[i].data * parents[n + i].data for i in range(n)])
+    data = math.fsum([w.data * x.data for w, x in zip(parents[:n], parents[n:])])
     return _node(data, "dot", _d_dot, parents, _NARY)
 
 
