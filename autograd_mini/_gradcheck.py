@@ -66,10 +66,10 @@ def gradcheck(
         raise ValueError(f"gradcheck: order must be 1 or 2, got {order!r}")
     if not eps > 0.0:
         raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
-    rng = random.Random(seed)
-    mismatches = _check_first_order(f, point, eps, atol, rtol, fast_mode, rng)
+    check = _Comparison(point, eps, atol, rtol, fast_mode, random.Random(seed))
+    mismatches = _check_first_order(f, check)
     if order == 2:
-        mismatches += _check_second_order(f, point, eps, atol, rtol, fast_mode, rng)
+        mismatches += _check_second_order(f, check)
     if mismatches:
         lines = "\n".join(m.line() for m in mismatches)
         raise GradcheckError(
@@ -99,77 +99,62 @@ def gradgradcheck(
     )
 
 
-def _check_first_order(
-    f: Function,
-    point: list[float],
-    eps: float,
-    atol: float,
-    rtol: float,
-    fast_mode: bool,
-    rng: random.Random,
-) -> list[_Mismatch]:
+@dataclass(frozen=True)
+class _Comparison:
+    """Where and how strictly derivatives are compared with central differences."""
+
+    point: list[float]
+    eps: float
+    atol: float
+    rtol: float
+    fast_mode: bool
+    rng: random.Random
+
+    def mismatches(
+        self, analytic: list[float], evaluate: Callable[[list[float]], float], name: str
+    ) -> list[_Mismatch]:
+        """Analytic derivatives of ``evaluate`` at the point against central differences:
+        each coordinate, or (fast mode) one random unit direction."""
+        n = len(self.point)
+        if self.fast_mode:
+            direction = _random_unit_vector(n, self.rng)
+            numeric = _central_difference(evaluate, self.point, direction, self.eps)
+            along = math.fsum(a * u for a, u in zip(analytic, direction))
+            pairs = [(f"{name} along a random direction", along, numeric)]
+        else:
+            pairs = []
+            for i in range(n):
+                unit = [1.0 if j == i else 0.0 for j in range(n)]
+                numeric = _central_difference(evaluate, self.point, unit, self.eps)
+                pairs.append((f"{name}[{i}]", analytic[i], numeric))
+        return [
+            _Mismatch(what, a, numeric)
+            for what, a, numeric in pairs
+            if not abs(a - numeric) <= self.atol + self.rtol * abs(numeric)  # catches NaN too
+        ]
+
+
+def _check_first_order(f: Function, check: _Comparison) -> list[_Mismatch]:
     def evaluate(values: list[float]) -> float:
         return _call(f, [Value(v) for v in values]).data
 
-    analytic = _analytic_gradient(f, point)
-    return _compare(analytic, evaluate, point, eps, atol, rtol, fast_mode, rng, "d f/d x")
+    return check.mismatches(_analytic_gradient(f, check.point), evaluate, "d f/d x")
 
 
-def _check_second_order(
-    f: Function,
-    point: list[float],
-    eps: float,
-    atol: float,
-    rtol: float,
-    fast_mode: bool,
-    rng: random.Random,
-) -> list[_Mismatch]:
+def _check_second_order(f: Function, check: _Comparison) -> list[_Mismatch]:
     """Row i of the Hessian by backprop through the gradient graph, against central
     differences of the (first-order) analytic gradient's component i."""
-    leaves = [Value(v) for v in point]
+    leaves = [Value(v) for v in check.point]
     first = gradients(_call(f, leaves), leaves, create_graph=True)
     mismatches: list[_Mismatch] = []
     for i, d_i in enumerate(first):
-        row = gradients(d_i, leaves) if isinstance(d_i, Value) else [0.0] * len(point)
+        row = gradients(d_i, leaves) if isinstance(d_i, Value) else [0.0] * len(leaves)
 
         def component(values: list[float], i: int = i) -> float:
             return _analytic_gradient(f, values)[i]
 
-        mismatches += _compare(
-            row, component, point, eps, atol, rtol, fast_mode, rng, f"d²f/d x[{i}] d x"
-        )
+        mismatches += check.mismatches(row, component, f"d²f/d x[{i}] d x")
     return mismatches
-
-
-def _compare(
-    analytic: list[float],
-    evaluate: Callable[[list[float]], float],
-    point: list[float],
-    eps: float,
-    atol: float,
-    rtol: float,
-    fast_mode: bool,
-    rng: random.Random,
-    name: str,
-) -> list[_Mismatch]:
-    """Analytic derivatives of ``evaluate`` at ``point`` against central differences:
-    each coordinate, or (fast mode) one random unit direction."""
-    if fast_mode:
-        direction = _random_unit_vector(len(point), rng)
-        numeric = _central_difference(evaluate, point, direction, eps)
-        along = math.fsum(a * u for a, u in zip(analytic, direction))
-        pairs = [(f"{name} along a random direction", along, numeric)]
-    else:
-        pairs = []
-        for i in range(len(point)):
-            unit = [1.0 if j == i else 0.0 for j in range(len(point))]
-            numeric = _central_difference(evaluate, point, unit, eps)
-            pairs.append((f"{name}[{i}]", analytic[i], numeric))
-    return [
-        _Mismatch(what, a, n)
-        for what, a, n in pairs
-        if not abs(a - n) <= atol + rtol * abs(n)  # `not <=` also catches NaN
-    ]
 
 
 def _central_difference(
