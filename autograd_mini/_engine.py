@@ -382,8 +382,9 @@ def _d_sum(g: G, out: G, *terms: G) -> tuple[G, ...]:
 
 
 def _d_dot(g: G, out: G, *operands: G) -> tuple[G, ...]:
-    n = len(operands) // 2  # operands are w_1..w_n, x_1..x_n
-    return tuple([g * x for x in operands[n:]] + [g * w for w in operands[:n]])
+    n = len(operands) // 2  # operands are w_1..w_n, x_1..x_n; each w_i x_i is a product
+    pairs = [_d_mul(g, out, w, x) for w, x in zip(operands[:n], operands[n:])]
+    return tuple([dw for dw, _ in pairs] + [dx for _, dx in pairs])
 
 
 # ---- elementwise functions: a Value gives a Value, a number gives a float -------------
@@ -561,6 +562,12 @@ def _backprop_floats(order: list[Value], *, accumulate: bool) -> None:
             if b is None:
                 (da,) = rule(g, node.data, a.data)
                 a._pending += da
+            elif rule is _d_dot:  # `_d_dot` inlined: the product rule on each (w, x) pair
+                n = len(a) // 2
+                for w, x in zip(a[:n], a[n:]):
+                    dw, dx = _d_mul(g, 0.0, w.data, x.data)
+                    w._pending += dw
+                    x._pending += dx
             elif b is _NARY:
                 contributions = rule(g, node.data, *[p.data for p in a])
                 for parent, contribution in zip(a, contributions):

@@ -385,3 +385,18 @@ def test_anomaly_mode_checks_higher_order_gradients_too() -> None:
         y = x.relu() * Value(float("inf"))
     with pytest.raises(am.AnomalyError, match="backward of '\\*' produced inf"):
         am.gradients(y, x, create_graph=True)
+
+
+@given(st.lists(st.tuples(st.floats(-5, 5), st.floats(-5, 5)), min_size=1, max_size=8))
+def test_fast_dot_backward_agrees_with_the_dot_rule(pairs: list[tuple[float, float]]) -> None:
+    # backward() inlines dot's rule; create_graph=True and anomaly mode call `_d_dot` itself.
+    w = [Value(a) for a, _ in pairs]
+    x = [Value(b) for _, b in pairs]
+    z = am.dot(w, x) * 3.0
+    z.backward()
+    fast = [v.grad for v in w + x]
+    by_rule = [d.data for d in am.gradients(z, w + x, create_graph=True)]
+    with am.detect_anomaly():
+        z_checked = am.dot(w, x) * 3.0
+    checked = am.gradients(z_checked, w + x)
+    assert fast == by_rule == checked == [3.0 * b for _, b in pairs] + [3.0 * a for a, _ in pairs]
