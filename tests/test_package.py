@@ -1,0 +1,47 @@
+"""The package surface: what `import autograd_mini` loads, exports and shows."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import autograd_mini as am
+
+
+def _run(code: str) -> str:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_import_is_light_and_heavy_modules_load_on_first_use() -> None:
+    out = _run(
+        "import sys, autograd_mini as am\n"
+        "print('numpy' in sys.modules, 'autograd_mini.nn' in sys.modules)\n"
+        "model = am.nn.MLP(2, [1], seed=0)\n"
+        "print('autograd_mini.nn' in sys.modules, am.trace.__module__)"
+    )
+    assert out.splitlines() == ["False False", "True autograd_mini.tape"]
+
+
+def test_unknown_attributes_still_raise() -> None:
+    try:
+        am.no_such_thing  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError as error:
+        assert "no attribute 'no_such_thing'" in str(error)
+    else:
+        raise AssertionError("am.no_such_thing did not raise")
+
+
+def test_star_import_does_not_shadow_sum_and_abs() -> None:
+    out = _run("from autograd_mini import *\nprint(sum([1, 2]), abs(-3), Value(1.0).data)")
+    assert out == "3 3 1.0"
+    assert am.sum([am.Value(1.0), 2.0]).data == 3.0 and am.abs(-2.0) == 2.0
+
+
+def test_a_value_displays_as_its_graph_in_jupyter() -> None:
+    x = am.Value(2.0, label="x")
+    bundle = (x * x)._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(x * x)
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+    assert ">x<" in bundle["image/svg+xml"]
