@@ -499,8 +499,14 @@ def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Va
         )
     parents = _as_values((*weights, *inputs), "dot")
     n = len(weights)
-    data = math.fsum([w.data * x.data for w, x in zip(parents[:n], parents[n:])])
-    return _node(data, "dot", _d_dot, parents, _NARY)
+    return _dot(parents[:n], parents[n:])
+
+
+def _dot(weights: Sequence[Value], inputs: Sequence[Value]) -> Value:
+    """`dot` for callers that already hold two equally long sequences of Values (a
+    layer calls it once per neuron, so the checks are left to the caller)."""
+    data = math.fsum([w.data * x.data for w, x in zip(weights, inputs)])
+    return _node(data, "dot", _d_dot, (*weights, *inputs), _NARY)
 
 
 # ---- traversal, written once: used by backprop, gradients and rendering ---------------

@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from autograd_mini._engine import Value, _is_real, dot
+from autograd_mini._engine import Value, _dot, _is_real
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 """The activation names a neuron accepts."""
@@ -237,7 +237,7 @@ class Neuron(Module):
         return self._forward(_inputs(x, self.nin, "Neuron"))
 
     def _forward(self, x: list[Value]) -> Value:
-        z = dot(self.w, x)
+        z = _dot(self.w, x)  # x: Values checked by `_inputs`, one per weight
         if self.b is not None:
             z = z + self.b
         activation = self.activation
