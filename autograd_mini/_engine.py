@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Protocol, TypeVar, overload
+from typing import Any, Protocol, TypeGuard, TypeVar, overload
 
 # A rule gets (upstream gradient, output, *operands), all floats or all Values, and
 # returns one gradient contribution per operand.
@@ -238,7 +238,7 @@ class _NaryMarker:
 _NARY = _NaryMarker()
 
 
-def _is_real(x: object) -> bool:
+def _is_real(x: object) -> TypeGuard[float]:
     """True for int, float and numpy real scalars; False for bool, complex, str, ..."""
     t = type(x)
     return t is float or t is int or (isinstance(x, numbers.Real) and t is not bool)
@@ -248,7 +248,7 @@ def _as_float(x: object) -> float:
     if type(x) is float:
         return x
     if _is_real(x):
-        return float(x)  # type: ignore[arg-type]
+        return float(x)
     raise TypeError(
         f"Value needs a real number (int, float or numpy real scalar), got {type(x).__name__} {x!r}"
     )
@@ -258,7 +258,7 @@ def _lift(x: object, op: str) -> Value:
     """Wrap a plain number met on the left of an operator."""
     if not _is_real(x):
         raise TypeError(f"unsupported operand for {op}: {type(x).__name__} {x!r} and Value")
-    return _node(float(x))  # type: ignore[arg-type]
+    return _node(float(x))
 
 
 def _data(x: Any) -> Any:
@@ -392,7 +392,7 @@ def _d_dot(g: G, out: G, *operands: G) -> tuple[G, ...]:
 
 def _float_arg(x: object, op: str) -> float:
     if _is_real(x):
-        return float(x)  # type: ignore[arg-type]
+        return float(x)
     raise TypeError(f"{op}: expected a Value or a real number, got {type(x).__name__} {x!r}")
 
 

@@ -207,7 +207,7 @@ def _log_sum_exp(logits: list[Value]) -> Value:
 def _check_class(target: object, k: int, who: str, where: str) -> int:
     if not _is_real(target):  # ints, whole floats and numpy integers; not bools
         raise ValueError(f"{who}: target class{where} must be an int, got {target!r}")
-    value = float(target)  # type: ignore[arg-type]
+    value = float(target)
     if not value.is_integer():
         raise ValueError(f"{who}: target class{where} must be a whole number, got {target!r}")
     t = int(value)

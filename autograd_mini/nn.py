@@ -146,7 +146,7 @@ def _validated_values(module: Module, state: Mapping[str, object]) -> list[float
                 f"parameter {name!r}: expected a real number, got {type(value).__name__} {value!r}"
             )
         try:
-            number = float(value)  # type: ignore[arg-type]
+            number = float(value)
         except OverflowError:
             number = math.inf  # an int too large for a float
         if not math.isfinite(number):

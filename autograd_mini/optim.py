@@ -22,9 +22,9 @@ from autograd_mini._engine import Value, _is_real
 def _check_number(
     value: object, name: str, *, low: float = 0.0, below: float | None = None
 ) -> float:
-    if not _is_real(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
+    if not _is_real(value) or not math.isfinite(float(value)):
         raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)
     if number < low or (below is not None and number >= below):
         bounds = f"[{low}, {below})" if below is not None else f">= {low}"
         raise ValueError(f"{name} must be {bounds}, got {value!r}")

@@ -242,7 +242,7 @@ def _label_number(label: object) -> float:
     if isinstance(label, Value):
         return label.data
     if _is_real(label):  # ints, floats and numpy numbers; not bools
-        return float(label)  # type: ignore[arg-type]
+        return float(label)
     raise ValueError(f"accuracy: a single-output model needs number labels, got {label!r}")
 
 
