@@ -39,8 +39,8 @@ class Value:
     (10.0, 6.0)
     """
 
-    # Operands live in two slots, not a tuple: one GC-tracked object per node instead of
-    # two halves the time Python's cyclic garbage collector spends scanning big graphs.
+    # Operands live in two slots, not a tuple: one GC-tracked object per node, not two,
+    # halves what Python's cyclic garbage collector has to scan in a big graph.
     # Unary: _a = x, _b = None. Binary: _a, _b. n-ary (sum, dot): _a = tuple, _b = _NARY.
     __slots__ = ("_a", "_b", "_pending", "_rule", "data", "grad", "label", "op")
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
