@@ -96,15 +96,19 @@ def make_plain_values(value_type: type, params: Params, X: Matrix, Y: Matrix) ->
                 z = [sum((wi * ai for wi, ai in zip(row, a)), b) for row, b in zip(W, B)]
                 a = z if index == last else [zj.relu() for zj in z]
             errors.extend((o - t) ** 2 for o, t in zip(a, y))
-        loss = tree_sum(errors) * scale
-        for p in flat:
-            p.grad = 0.0
-        loss.backward()
-        for p in flat:
-            p.data -= LR * p.grad
-        return loss
+        return _backward_and_update(tree_sum(errors) * scale, flat)
 
     return step
+
+
+def _backward_and_update(loss: Any, params: list[Any]) -> Any:
+    """Zero the gradients, backprop ``loss`` and take one SGD step: every graph engine."""
+    for p in params:
+        p.grad = 0.0
+    loss.backward()
+    for p in params:
+        p.data -= LR * p.grad
+    return loss
 
 
 def nn_model(params: Params) -> Any:
@@ -136,13 +140,7 @@ def make_nn(params: Params, X: Matrix, Y: Matrix) -> Step:
             out = model(x)
             outs = out if isinstance(out, list) else [out]
             errors.extend((o - t) ** 2 for o, t in zip(outs, y))
-        loss = am.sum(errors) * scale  # type: ignore[attr-defined]
-        for p in flat:
-            p.grad = 0.0
-        loss.backward()
-        for p in flat:
-            p.data -= LR * p.grad
-        return loss
+        return _backward_and_update(am.sum(errors) * scale, flat)
 
     return step
 
