@@ -382,9 +382,13 @@ def _d_sum(g: G, out: G, *terms: G) -> tuple[G, ...]:
 
 
 def _d_dot(g: G, out: G, *operands: G) -> tuple[G, ...]:
-    n = len(operands) // 2  # operands are w_1..w_n, x_1..x_n; each w_i x_i is a product
-    pairs = [_d_mul(g, out, w, x) for w, x in zip(operands[:n], operands[n:])]
-    return tuple([dw for dw, _ in pairs] + [dx for _, dx in pairs])
+    # operands: w_1..w_n, x_1..x_n, then the bias b if there is one (an odd count).
+    # d(w·x + b)/dw_i = x_i, d/dx_i = w_i, d/db = 1.
+    n = len(operands) // 2
+    contributions = [g * x for x in operands[n : 2 * n]] + [g * w for w in operands[:n]]
+    if len(operands) % 2:
+        contributions.append(g)
+    return tuple(contributions)
 
 
 # ---- elementwise functions: a Value gives a Value, a number gives a float -------------
@@ -486,27 +490,37 @@ def sum_(terms: Iterable[Value | float]) -> Value:
     return _node(math.fsum([p.data for p in parents]), "sum", _d_sum, parents, _NARY)
 
 
-def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Value:
-    """w_1 x_1 + ... + w_n x_n as one node: how a neuron adds up its inputs.
+def dot(
+    weights: Sequence[Value | float],
+    inputs: Sequence[Value | float],
+    bias: Value | float | None = None,
+) -> Value:
+    """w_1 x_1 + ... + w_n x_n, plus ``bias`` if given, as one node: a neuron's weighted
+    input z, the way PyTorch's ``linear`` is one operation rather than a product and a sum.
 
     >>> import autograd_mini as am
     >>> am.dot([Value(2.0), Value(3.0)], [1.0, -1.0]).data
     -1.0
+    >>> am.dot([Value(2.0), Value(3.0)], [1.0, -1.0], bias=0.5).data
+    -0.5
     """
     if len(weights) != len(inputs):
         raise ValueError(
             f"dot: the two sequences differ in length ({len(weights)} and {len(inputs)})"
         )
-    parents = _as_values((*weights, *inputs), "dot")
     n = len(weights)
-    return _dot(parents[:n], parents[n:])
+    extra = () if bias is None else (bias,)
+    operands = _as_values((*weights, *inputs, *extra), "dot")
+    return _dot(operands[:n], operands[n : 2 * n], operands[2 * n] if extra else None)
 
 
-def _dot(weights: Sequence[Value], inputs: Sequence[Value]) -> Value:
+def _dot(weights: Sequence[Value], inputs: Sequence[Value], bias: Value | None = None) -> Value:
     """`dot` for callers that already hold two equally long sequences of Values (a
     layer calls it once per neuron, so the checks are left to the caller)."""
     data = math.fsum([w.data * x.data for w, x in zip(weights, inputs)])
-    return _node(data, "dot", _d_dot, (*weights, *inputs), _NARY)
+    if bias is None:
+        return _node(data, "dot", _d_dot, (*weights, *inputs), _NARY)
+    return _node(data + bias.data, "dot", _d_dot, (*weights, *inputs, bias), _NARY)
 
 
 # ---- traversal, written once: used by backprop, gradients and rendering ---------------
@@ -568,12 +582,13 @@ def _backprop_floats(order: list[Value], *, accumulate: bool) -> None:
             if b is None:
                 (da,) = rule(g, node.data, a.data)
                 a._pending += da
-            elif rule is _d_dot:  # `_d_dot` inlined: the product rule on each (w, x) pair
+            elif rule is _d_dot:  # `_d_dot` inlined: w_i gets g x_i, x_i g w_i, b g
                 n = len(a) // 2
-                for w, x in zip(a[:n], a[n:]):
-                    dw, dx = _d_mul(g, 0.0, w.data, x.data)
-                    w._pending += dw
-                    x._pending += dx
+                for w, x in zip(a[:n], a[n : 2 * n]):
+                    w._pending += g * x.data
+                    x._pending += g * w.data
+                if len(a) % 2:
+                    a[-1]._pending += g
             elif b is _NARY:
                 contributions = rule(g, node.data, *[p.data for p in a])
                 for parent, contribution in zip(a, contributions):

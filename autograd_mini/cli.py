@@ -594,7 +594,7 @@ def _demo(args: argparse.Namespace) -> int:
     x1, x2 = Value(2.0, label="x1"), Value(-1.0, label="x2")
     w1, w2 = Value(-0.5, label="w1"), Value(1.5, label="w2")
     b = Value(1.0, label="b")
-    z = dot([w1, w2], [x1, x2]) + b
+    z = dot([w1, w2], [x1, x2], bias=b)
     z.label = "z"
     y = z.sigmoid()
     y.label = "y"
@@ -606,7 +606,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"   dy/dz = y(1 - y) = {y.data * (1 - y.data):.6f}, the sigmoid's derivative")
 
     def neuron(x1: Value, x2: Value, w1: Value, w2: Value, b: Value) -> Value:
-        return (dot([w1, w2], [x1, x2]) + b).sigmoid()
+        return dot([w1, w2], [x1, x2], bias=b).sigmoid()
 
     gradcheck(neuron, [2.0, -1.0, -0.5, 1.5, 1.0])
     print("   gradient check against central differences: passed")

@@ -19,13 +19,20 @@ import math
 import os
 import random
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from autograd_mini._engine import Value, _dot, _is_real
+from autograd_mini._engine import Value, _dot, _is_real, relu, sigmoid, tanh
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 """The activation names a neuron accepts."""
+
+_ACTIVATION_FUNCTIONS: dict[str, Callable[[Value], Value] | None] = {
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+    "relu": relu,
+    "linear": None,
+}
 
 FORMAT_NAME = "autograd_mini.state"
 FORMAT_VERSION = 1
@@ -186,7 +193,7 @@ def _inputs(x: object, nin: int, who: str) -> list[Value]:
 
 
 class Neuron(Module):
-    """One unit: ``activation(w · x + b)``, the weighted sum a single `dot` node.
+    """One unit: ``activation(w · x + b)``, with z = w · x + b a single `dot` node.
 
     Weights are drawn uniformly by `init_bound` (He for relu, Glorot otherwise) from
     ``seed``; the bias starts at 0. ``fan_out`` is the number of units in the neuron's
@@ -237,17 +244,9 @@ class Neuron(Module):
         return self._forward(_inputs(x, self.nin, "Neuron"))
 
     def _forward(self, x: list[Value]) -> Value:
-        z = _dot(self.w, x)  # x: Values checked by `_inputs`, one per weight
-        if self.b is not None:
-            z = z + self.b
-        activation = self.activation
-        if activation == "sigmoid":
-            return z.sigmoid()
-        if activation == "tanh":
-            return z.tanh()
-        if activation == "relu":
-            return z.relu()
-        return z
+        z = _dot(self.w, x, self.b)  # x: Values checked by `_inputs`, one per weight
+        activate = _ACTIVATION_FUNCTIONS[self.activation]
+        return z if activate is None else activate(z)
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r}, bias={self.b is not None})"

@@ -83,8 +83,8 @@ def _sum_terms(*terms: Array) -> Array:
 
 
 def _dot_terms(*operands: Array) -> Array:
-    n = len(operands) // 2
-    return _sum_terms(*[operands[i] * operands[n + i] for i in range(n)])
+    n = len(operands) // 2  # w_1..w_n, x_1..x_n, and the bias when the count is odd
+    return _sum_terms(*[operands[i] * operands[n + i] for i in range(n)], *operands[2 * n :])
 
 
 # op name -> (numpy forward, engine rule). Constant powers ("**2", ...) are built per exponent.
@@ -277,8 +277,22 @@ class _Sum(_Group):
         self.operands[0].add(grad_batched, grad_shared, g[:, None, :])
 
 
+def _add_bias(group: _Group, z: Array, batched: Array, shared: Array) -> None:
+    """z += b for the ``dot`` nodes of ``group`` that have a bias (a third operand)."""
+    if len(group.operands) == 3:
+        z += group.operands[2].gather(batched, shared)
+
+
+def _push_to_bias(group: _Group, g: Array, grads: tuple[Array, Array], only_params: bool) -> None:
+    """The bias of w·x + b gets the upstream gradient itself, as in `_d_dot`."""
+    if len(group.operands) == 3:
+        bias = group.operands[2]
+        if bias.trains or not only_params:
+            bias.add(*grads, g)
+
+
 class _Dot(_Group):
-    """``dot`` nodes w·x with n pairs, each side all batched or all shared.
+    """``dot`` nodes w·x (+ b) with n pairs, each side all batched or all shared.
 
     The engine's `_d_dot` gives w_i the gradient g·x_i and x_i the gradient g·w_i; here
     those are two broadcast products over (k, n, B) arrays instead of 2n (k, B) arrays.
@@ -287,8 +301,10 @@ class _Dot(_Group):
     __slots__ = ()
 
     def forward(self, batched: Array, shared: Array) -> Any:
-        w, x = (rows.gather(batched, shared) for rows in self.operands)
-        (batched if self.batched else shared)[self.out] = (w * x).sum(axis=1)
+        w, x = (rows.gather(batched, shared) for rows in self.operands[:2])
+        z = (w * x).sum(axis=1)
+        _add_bias(self, z, batched, shared)
+        (batched if self.batched else shared)[self.out] = z
         return w, x
 
     def backward(
@@ -301,7 +317,8 @@ class _Dot(_Group):
         only_params: bool,
     ) -> None:
         w, x = saved
-        rows_w, rows_x = self.operands
+        rows_w, rows_x = self.operands[:2]
+        _push_to_bias(self, g, (grad_batched, grad_shared), only_params)
         if rows_w.trains or not only_params:
             rows_w.add(grad_batched, grad_shared, g[:, None, :] * x)
         if rows_x.trains or not only_params:
@@ -310,16 +327,18 @@ class _Dot(_Group):
 
 class _Dense(_Group):
     """A dense layer's ``dot`` nodes: shared weights W (k, n) against the same n batched
-    inputs X (n, B), so the forward is W @ X and the backward two matrix products (the
-    sums over i in `_d_dot`'s g·x_i and g·w_i, taken by BLAS)."""
+    inputs X (n, B), so the forward is W @ X (+ b) and the backward two matrix products
+    (the sums over i in `_d_dot`'s g·x_i and g·w_i, taken by BLAS)."""
 
     __slots__ = ()
 
     def forward(self, batched: Array, shared: Array) -> Any:
-        rows_w, rows_x = self.operands
+        rows_w, rows_x = self.operands[:2]
         w = shared[rows_w.index, 0].reshape(rows_w.shape)
         x = batched[rows_x.index]
-        np.matmul(w, x, out=batched[self.out])
+        z = batched[self.out]
+        np.matmul(w, x, out=z)
+        _add_bias(self, z, batched, shared)
         return w, x
 
     def backward(
@@ -332,7 +351,8 @@ class _Dense(_Group):
         only_params: bool,
     ) -> None:
         w, x = saved
-        rows_w, rows_x = self.operands
+        rows_w, rows_x = self.operands[:2]
+        _push_to_bias(self, g, (grad_batched, grad_shared), only_params)
         if rows_x.trains or not only_params:
             rows_x.add(grad_batched, grad_shared, w.T @ g)
         if not rows_w.trains and only_params:
@@ -834,11 +854,13 @@ def _build(
         for v in values:
             batched_row[v] = len(batched_row)
     shared_row: dict[Value, int] = {}
-    for _, nodes in ordered:
-        for node in nodes:
-            for p in node.parents:
-                if not p.parents and not batched[p] and p not in shared_row:
-                    shared_row[p] = len(shared_row)
+    for (_, op_key, arity, _), nodes in ordered:
+        split = arity - 1 if op_key[0] == "dot" and arity % 2 else arity  # biases after W
+        operands = [p for node in nodes for p in node.parents[:split]]
+        operands += [node.parents[split] for node in nodes if split < arity]
+        for p in operands:
+            if not p.parents and not batched[p] and p not in shared_row:
+                shared_row[p] = len(shared_row)
     for v in [*params, *outputs]:
         if not v.parents and v not in inputs and v not in shared_row:
             shared_row[v] = len(shared_row)
@@ -899,7 +921,7 @@ def _make_group(
     if name == "sum" and len(set(kinds)) == 1:
         group = _Sum(*args)
         group.operands = [_Rows(block(0, arity), (k, arity), kinds[0], learns(0, arity))]
-    elif name == "dot" and len(set(kinds[:n])) == 1 and len(set(kinds[n:])) == 1:
+    elif name == "dot" and len(set(kinds[:n])) == 1 and len(set(kinds[n : 2 * n])) == 1:
         w_side, x_side = (n, 0) if kinds[0] and not kinds[n] else (0, n)  # shared side first
         w_rows, x_rows = block(w_side, n), block(x_side, n)
         w_kind, x_kind = kinds[w_side], kinds[x_side]
@@ -917,6 +939,8 @@ def _make_group(
                 _Rows(w_rows, (k, n), w_kind, w_learns),
                 _Rows(x_rows, (k, n), x_kind, x_learns),
             ]
+        if arity % 2:  # w·x + b: the biases, one per node
+            group.operands.append(_Rows(column(2 * n), (k,), kinds[2 * n], learns(2 * n, 1)))
     else:
         group = _Elementwise(op_key, *args)
         group.operands = [_Rows(column(j), (k,), kinds[j], learns(j, 1)) for j in range(arity)]

@@ -429,9 +429,7 @@ def _engine_graph(
     a: dict[int, list[Value]] = {}
     below: list[Any] = [float(v) for v in x]
     for l, layer in enumerate(model.layers, start=1):
-        z[l] = [
-            dot(n.w, below) + n.b if n.b is not None else dot(n.w, below) for n in layer.neurons
-        ]
+        z[l] = [dot(n.w, below, n.b) for n in layer.neurons]
         a[l] = [_engine_activation(activations[l - 1], node) for node in z[l]]
         below = a[l]
     return _EngineGraph(z, a, _engine_cost(loss, a[len(a)], y))

@@ -164,6 +164,7 @@ BINARY: dict[str, tuple[Callable[[Value, Value], Value], str, str]] = {
     "/": (lambda a, b: a / b, "mul", "div"),
     "**": (lambda a, b: a**b, "pow", "tanh"),
     "dot": (lambda a, b: am.dot([a, b], [b, a * a]), "mul", "mul"),
+    "dot with bias": (lambda a, b: am.dot([a, b], [b, a * a], bias=a * b), "mul", "mul"),
     "sum": (lambda a, b: am.sum([a, b, a * b, 2.0]), "mul", "mul"),
 }
 
@@ -208,6 +209,17 @@ def test_dot_and_sum_are_single_nodes() -> None:
     assert [v.grad for v in w + x] == [3.0, 4.0, 1.0, 2.0]
     s = am.sum([w[0], 5, w[0]])
     assert s.op == "sum" and len(s.parents) == 3 and s.data == 7.0
+
+
+def test_dot_with_a_bias_is_one_node_whose_bias_gets_the_upstream_gradient() -> None:
+    w, x, b = [Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)], Value(0.5)
+    z = am.dot(w, x, bias=b)
+    assert z.op == "dot" and z.parents == (*w, *x, b) and z.data == 11.5
+    (z * 2.0).backward()
+    assert [v.grad for v in [*w, *x, b]] == [6.0, 8.0, 2.0, 4.0, 2.0]
+    assert am.dot([1.0], [2.0], bias=3).data == 5.0  # numbers become constant leaves
+    with pytest.raises(TypeError, match="dot: expected a Value or a real number, got str"):
+        am.dot([1.0], [2.0], bias="3")  # type: ignore[arg-type]
 
 
 def test_dot_refuses_mismatched_lengths() -> None:
@@ -387,16 +399,24 @@ def test_anomaly_mode_checks_higher_order_gradients_too() -> None:
         am.gradients(y, x, create_graph=True)
 
 
-@given(st.lists(st.tuples(st.floats(-5, 5), st.floats(-5, 5)), min_size=1, max_size=8))
-def test_fast_dot_backward_agrees_with_the_dot_rule(pairs: list[tuple[float, float]]) -> None:
+@given(
+    st.lists(st.tuples(st.floats(-5, 5), st.floats(-5, 5)), min_size=1, max_size=8),
+    st.one_of(st.none(), st.floats(-5, 5)),
+)
+def test_fast_dot_backward_agrees_with_the_dot_rule(
+    pairs: list[tuple[float, float]], bias: float | None
+) -> None:
     # backward() inlines dot's rule; create_graph=True and anomaly mode call `_d_dot` itself.
     w = [Value(a) for a, _ in pairs]
     x = [Value(b) for _, b in pairs]
-    z = am.dot(w, x) * 3.0
+    b = [] if bias is None else [Value(bias)]
+    z = am.dot(w, x, *b) * 3.0
     z.backward()
-    fast = [v.grad for v in w + x]
-    by_rule = [d.data for d in am.gradients(z, w + x, create_graph=True)]
+    leaves = w + x + b
+    fast = [v.grad for v in leaves]
+    by_rule = [d.data for d in am.gradients(z, leaves, create_graph=True)]
     with am.detect_anomaly():
-        z_checked = am.dot(w, x) * 3.0
-    checked = am.gradients(z_checked, w + x)
-    assert fast == by_rule == checked == [3.0 * b for _, b in pairs] + [3.0 * a for a, _ in pairs]
+        z_checked = am.dot(w, x, *b) * 3.0
+    checked = am.gradients(z_checked, leaves)
+    expected = [3.0 * b for _, b in pairs] + [3.0 * a for a, _ in pairs] + [3.0] * len(b)
+    assert fast == by_rule == checked == expected
