@@ -41,7 +41,9 @@ class Value:
 
     # Operands live in two slots, not a tuple: one GC-tracked object per node, not two,
     # halves what Python's cyclic garbage collector has to scan in a big graph.
-    # Unary: _a = x, _b = None. Binary: _a, _b. n-ary (sum, dot): _a = tuple, _b = _NARY.
+    # Unary: _a = x, _b = None. Binary: _a, _b. sum: _a = tuple of terms, _b = _NARY.
+    # dot: _a = tuple of weights (then the bias, if any), _b = tuple of inputs; these
+    # tuples are shared, not copied (a neuron's parameters, a layer's inputs).
     __slots__ = ("_a", "_b", "_pending", "_rule", "data", "grad", "label", "op")
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
@@ -71,7 +73,12 @@ class Value:
             return ()
         if b is None:
             return (a,)
-        return a if b is _NARY else (a, b)
+        if b is _NARY:
+            return tuple(a)  # the same tuple, not a copy
+        if type(b) is tuple:  # dot: weights, inputs, then the bias
+            n = len(b)
+            return (*a[:n], *b, *a[n:])
+        return (a, b)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -227,7 +234,7 @@ def _node(
 
 
 class _NaryMarker:
-    """The ``_b`` of a node whose ``_a`` holds the tuple of all its operands."""
+    """The ``_b`` of a `sum` node, whose ``_a`` holds the tuple of all its terms."""
 
     __slots__ = ()
 
@@ -511,16 +518,17 @@ def dot(
     n = len(weights)
     extra = () if bias is None else (bias,)
     operands = _as_values((*weights, *inputs, *extra), "dot")
-    return _dot(operands[:n], operands[n : 2 * n], operands[2 * n] if extra else None)
+    return _dot((*operands[:n], *operands[2 * n :]), operands[n : 2 * n])
 
 
-def _dot(weights: Sequence[Value], inputs: Sequence[Value], bias: Value | None = None) -> Value:
-    """`dot` for callers that already hold two equally long sequences of Values (a
-    layer calls it once per neuron, so the checks are left to the caller)."""
-    data = math.fsum([w.data * x.data for w, x in zip(weights, inputs)])
-    if bias is None:
-        return _node(data, "dot", _d_dot, (*weights, *inputs), _NARY)
-    return _node(data + bias.data, "dot", _d_dot, (*weights, *inputs, bias), _NARY)
+def _dot(params: tuple[Value, ...], inputs: tuple[Value, ...]) -> Value:
+    """`dot` unchecked, for `nn`: ``params`` holds the n weights and then, if there is
+    one, the bias; ``inputs`` the n inputs. The node keeps both tuples as they are, so
+    every example shares its neuron's ``params`` and a layer's neurons share ``inputs``."""
+    data = math.fsum([w.data * x.data for w, x in zip(params, inputs)])
+    if len(params) > len(inputs):
+        data += params[-1].data
+    return _node(data, "dot", _d_dot, params, inputs)
 
 
 # ---- traversal, written once: used by backprop, gradients and rendering ---------------
@@ -529,7 +537,8 @@ def _dot(weights: Sequence[Value], inputs: Sequence[Value], bias: Value | None =
 def topological_order(*roots: Value) -> list[Value]:
     """Every node the roots depend on, each once, parents before the nodes made from them.
 
-    Iterative (no recursion), so a chain of any depth works.
+    Iterative (no recursion), so a chain of any depth works. An operand tuple that many
+    `dot` nodes share (a neuron's weights, a layer's inputs) is walked only once.
 
     >>> x = Value(1.0, label="x")
     >>> [v.label or v.op for v in topological_order(x * x + 1)]
@@ -537,6 +546,7 @@ def topological_order(*roots: Value) -> list[Value]:
     """
     order: list[Value] = []
     seen: set[Value] = set()
+    walked: set[int] = set()  # ids of the dot operand tuples met so far
     for root in roots:
         if root in seen:
             continue
@@ -551,7 +561,21 @@ def topological_order(*roots: Value) -> list[Value]:
                     if a is None:  # a leaf has no parents to wait for
                         order.append(parent)
                         continue
-                    operands = (a,) if b is None else a if b is _NARY else (a, b)
+                    operands: tuple[Value, ...]
+                    if b is None:
+                        operands = (a,)
+                    elif b is _NARY:
+                        operands = a
+                    elif type(b) is tuple:  # a dot: a tuple met before is already walked
+                        operands = ()
+                        if id(a) not in walked:
+                            walked.add(id(a))
+                            operands = a
+                        if id(b) not in walked:
+                            walked.add(id(b))
+                            operands += b
+                    else:
+                        operands = (a, b)
                     stack.append((parent, iter(operands)))
                     break
             else:  # every parent is in `order`: the node can follow them
@@ -583,15 +607,15 @@ def _backprop_floats(order: list[Value], *, accumulate: bool) -> None:
                 (da,) = rule(g, node.data, a.data)
                 a._pending += da
             elif rule is _d_dot:  # `_d_dot` inlined: w_i gets g x_i, x_i g w_i, b g
-                n = len(a) // 2
-                for w, x in zip(a[:n], a[n : 2 * n]):
+                for w, x in zip(a, b):  # a: weights (then the bias), b: inputs
                     w._pending += g * x.data
                     x._pending += g * w.data
-                if len(a) % 2:
+                if len(a) > len(b):
                     a[-1]._pending += g
-            elif b is _NARY:
-                contributions = rule(g, node.data, *[p.data for p in a])
-                for parent, contribution in zip(a, contributions):
+            elif b is _NARY or type(b) is tuple:  # a sum, or a dot in anomaly mode
+                parents = node.parents
+                contributions = rule(g, node.data, *[p.data for p in parents])
+                for parent, contribution in zip(parents, contributions):
                     parent._pending += contribution
             else:
                 da, db = rule(g, node.data, a.data, b.data)

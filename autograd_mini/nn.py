@@ -168,7 +168,7 @@ def _few(names: Sequence[str], limit: int = 5) -> str:
     return f"{len(names)} name(s): {shown}{more}"
 
 
-def _inputs(x: object, nin: int, who: str) -> list[Value]:
+def _inputs(x: object, nin: int, who: str) -> tuple[Value, ...]:
     """The input as Values: numbers become leaves labelled ``x.0``, ``x.1``, ... once,
     so every neuron of the first layer reads the same input nodes."""
     if isinstance(x, Value) or _is_real(x) or isinstance(x, str):
@@ -189,7 +189,7 @@ def _inputs(x: object, nin: int, who: str) -> list[Value]:
             values.append(Value(v, f"x.{i}"))
         else:
             raise TypeError(f"{who}: input {i} must be a number or a Value, got {v!r}")
-    return values
+    return tuple(values)
 
 
 class Neuron(Module):
@@ -207,6 +207,10 @@ class Neuron(Module):
     >>> n.w[0].data = 1.0; n.w[1].data = -1.0
     >>> round(n([0.5, 0.25]).data, 6)   # tanh(0.5 - 0.25)
     0.244919
+
+    ``w`` and ``b`` are fixed once made (change their ``.data``, not the Values): every
+    forward pass hands the same parameter tuple to its `dot` node, so the nodes of a
+    whole batch share it instead of copying it.
     """
 
     def __init__(
@@ -222,9 +226,19 @@ class Neuron(Module):
         self.activation = _check_activation(activation)
         rng = _rng(seed)
         bound = init_bound(activation, nin, _check_size(fan_out, "fan_out"))
-        self.w: list[Value] = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
-        self.b: Value | None = Value(0.0) if bias else None
+        weights = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
+        self._params = (*weights, Value(0.0)) if bias else tuple(weights)  # w, then b
         self._label_parameters()
+
+    @property
+    def w(self) -> tuple[Value, ...]:
+        """The weights, one per input."""
+        return self._params[: self.nin]
+
+    @property
+    def b(self) -> Value | None:
+        """The bias, or None for a neuron made with ``bias=False``."""
+        return self._params[self.nin] if len(self._params) > self.nin else None
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         named = [(f"w.{i}", w) for i, w in enumerate(self.w)]
@@ -243,8 +257,8 @@ class Neuron(Module):
     def __call__(self, x: Input) -> Value:
         return self._forward(_inputs(x, self.nin, "Neuron"))
 
-    def _forward(self, x: list[Value]) -> Value:
-        z = _dot(self.w, x, self.b)  # x: Values checked by `_inputs`, one per weight
+    def _forward(self, x: tuple[Value, ...]) -> Value:
+        z = _dot(self._params, x)  # x: Values checked by `_inputs`, one per weight
         activate = _ACTIVATION_FUNCTIONS[self.activation]
         return z if activate is None else activate(z)
 
@@ -300,8 +314,9 @@ class Layer(Module):
         out = self._forward(_inputs(x, self.nin, "Layer"))
         return out[0] if len(out) == 1 else out
 
-    def _forward(self, x: list[Value]) -> list[Value]:
-        return [neuron._forward(x) for neuron in self.neurons]
+    def _forward(self, x: Sequence[Value]) -> list[Value]:
+        shared = tuple(x)  # one tuple: every neuron's dot node keeps it as its inputs
+        return [neuron._forward(shared) for neuron in self.neurons]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin} -> {self.nout}, activation={self.activation!r}, bias={self.bias})"
@@ -372,10 +387,10 @@ class MLP(Module):
         }
 
     def __call__(self, x: Input) -> Value | list[Value]:
-        out = _inputs(x, self.nin, "MLP")
+        values: Sequence[Value] = _inputs(x, self.nin, "MLP")
         for layer in self.layers:
-            out = layer._forward(out)
-        return out[0] if len(out) == 1 else out
+            values = layer._forward(values)
+        return values[0] if len(values) == 1 else list(values)
 
     def __repr__(self) -> str:
         sizes = " -> ".join(str(n) for n in [self.nin, *self.nouts])

@@ -12,12 +12,11 @@ cell is marked as extrapolated.
 from __future__ import annotations
 
 import gc
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import _mlp
-from _harness import fmt_ratio, fmt_time, measure
+from _harness import fmt_ratio, fmt_time, measure_side_by_side
 from _report import Report
 
 BATCHES = (1, 32, 256, 1024)
@@ -62,7 +61,7 @@ def _make_tape(params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Matrix) -> _mlp.Step
         out = model(x)
         outs = out if isinstance(out, list) else [out]
         squares = [(o - t) ** 2 for o, t in zip(outs, y)]
-        return am.sum(squares) * 0.5  # type: ignore[attr-defined]
+        return am.sum(squares) * 0.5
 
     tape = am.trace(example_loss, X[0], Y[0], params=weights)
     Xa, Ya = np.array(X, dtype=np.float64), np.array(Y, dtype=np.float64)
@@ -133,30 +132,25 @@ def _time_engines(
     available = _agreement(report, params, X, Y)
     cap = 1.0 if quick else 3.0  # longest step a slow engine is run at
     budget = 0.3 if quick else 1.0
-    results: dict[str, dict[int, Cell]] = {}
-    for engine in ENGINES:
-        if engine.name not in available:
-            continue
-        cells: dict[int, Cell] = {}
-        for batch in BATCHES:
+    results: dict[str, dict[int, Cell]] = {e.name: {} for e in ENGINES if e.name in available}
+    for batch in BATCHES:
+        steps = {}
+        for engine in ENGINES:
+            if engine.name not in available:
+                continue
+            cells = results[engine.name]
             last = cells[max(cells)] if cells else None
             if engine.slow and last is not None and last.per_example * batch > cap:
                 source = last.source or last.batch
                 cells[batch] = Cell(last.per_example * batch, batch, source)
-                continue
-            report.progress(f"{label}: {engine.name}, batch {batch}")
-            step = engine.make(params, X[:batch], Y[:batch])
-            started = time.perf_counter()
-            step()  # a first call, to see how long one step takes
-            first = time.perf_counter() - started
-            if first > budget:  # one more run is all it gets
-                timing = measure(step, budget=budget, min_samples=1, first=first)
             else:
-                timing = measure(step, budget=budget, min_samples=2 if quick else 3)
-            cells[batch] = Cell(timing.seconds, batch)
-            del step
-            gc.collect()
-        results[engine.name] = cells
+                steps[engine.name] = engine.make(params, X[:batch], Y[:batch])
+        report.progress(f"{label}, batch {batch}: {len(steps)} engines in turns")
+        timings = measure_side_by_side(steps, budget=budget, min_samples=2 if quick else 3)
+        for name, timing in timings.items():
+            results[name][batch] = Cell(timing.seconds, batch)
+        del steps
+        gc.collect()
     return results
 
 

@@ -418,7 +418,7 @@ def wide_sum(report: Report, settings: Settings) -> None:
     for label, reduce in [
         ("builtin `sum` (a chain)", _builtin_sum),
         ("pairwise `+` (a tree)", _mlp.tree_sum),
-        ("`am.sum` (one n-ary node)", am.sum),  # type: ignore[attr-defined]
+        ("`am.sum` (one n-ary node)", am.sum),
     ]:
         rows.append(_run(report, settings, OURS, _products(am.Value, n, reduce)))
         labels.append(label)

@@ -1,7 +1,9 @@
 """Timing, memory and table helpers shared by the benchmarks (not part of the package).
 
 Timings are medians over a few samples taken back to back, so each sample also pays for
-the garbage its predecessor left behind, as a training loop would. Memory is measured in
+the garbage its predecessor left behind, as a training loop would; workloads compared
+with each other are sampled in turns (`measure_side_by_side`), so a change in the
+machine's load hits them alike. Memory is measured in
 a separate pass with tracemalloc, which slows allocation and must never touch a timing.
 """
 
@@ -63,6 +65,50 @@ def measure(
             fn()
         times.append((time.perf_counter() - t0) / calls)
     return Timing(statistics.median(times), samples, calls)
+
+
+def measure_side_by_side(
+    fns: dict[str, Callable[[], Any]],
+    *,
+    budget: float = 1.0,
+    min_samples: int = 3,
+    max_samples: int = 15,
+) -> dict[str, Timing]:
+    """`measure` for several workloads at once, their samples interleaved round by round.
+
+    On a shared machine the load drifts over seconds; timing one workload after another
+    lets that drift into their ratio, while taking turns exposes every workload to the
+    same conditions. Each workload gets about ``budget`` seconds (a call longer than that
+    gets one sample), its samples spread evenly over the rounds. Before each sample,
+    untimed, garbage is collected, so no workload pays for cycles another one left
+    behind, and the workload runs once, so the sample pays for its own, as in a loop.
+    """
+    calls: dict[str, int] = {}
+    samples: dict[str, int] = {}
+    for name, fn in fns.items():
+        start = time.perf_counter()
+        fn()  # warms up and sizes the samples
+        first = time.perf_counter() - start
+        calls[name] = max(1, int(0.02 / max(first, 1e-9)))
+        fit = int(budget / max(first * calls[name], 1e-9))
+        samples[name] = 1 if first > budget else max(min_samples, min(max_samples, fit))
+    rounds = max(samples.values())
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for r in range(rounds):
+        for name, fn in fns.items():
+            if r % (rounds // samples[name]) or len(times[name]) == samples[name]:
+                continue
+            gc.collect()
+            fn()  # untimed: leaves the garbage a training loop's previous step would
+            loop = range(calls[name])
+            t0 = time.perf_counter()
+            for _ in loop:
+                fn()
+            times[name].append((time.perf_counter() - t0) / calls[name])
+    return {
+        name: Timing(statistics.median(taken), len(taken), calls[name])
+        for name, taken in times.items()
+    }
 
 
 def peak_bytes(fn: Callable[[], Any]) -> tuple[int, Any]:

@@ -53,7 +53,7 @@ def build_step(use_nn: bool) -> tuple[Callable[[], Any], list[am.Value]]:
             errors = []
             for x, y in zip(X, Y):
                 errors.append((model(x) - y[0]) ** 2)
-            return am.sum(errors) * scale  # type: ignore[attr-defined]
+            return am.sum(errors) * scale
 
         return forward_nn, model.parameters()
     layers = [

@@ -294,6 +294,33 @@ def test_topological_order_puts_parents_first_once_each() -> None:
     assert am.topological_order(h, out)[: len(am.topological_order(h))] == am.topological_order(h)
 
 
+def _reachable(root: Value) -> set[Value]:
+    """Every node ``root`` depends on, by the plainest walk there is."""
+    found, stack = {root}, [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent not in found:
+                found.add(parent)
+                stack.append(parent)
+    return found
+
+
+@settings(max_examples=25)
+@given(st.integers(1, 4), st.lists(st.integers(1, 4), min_size=1, max_size=3), st.booleans())
+def test_topological_order_of_graphs_that_share_operand_tuples(
+    nin: int, nouts: list[int], bias: bool
+) -> None:
+    # nn's dot nodes share tuples: a neuron's parameters across examples, a layer's inputs
+    # across its neurons; the order walks each shared tuple once and must miss nothing.
+    model = am.nn.MLP(nin, nouts, activation="tanh", bias=bias, seed=0)
+    outputs = [model([0.1 * (i + k) for i in range(nin)]) for k in range(3)]
+    out = am.sum([v for o in outputs for v in (o if isinstance(o, list) else [o])])
+    order = am.topological_order(out)
+    assert len(order) == len(set(order)) and set(order) == _reachable(out)
+    position = {node: i for i, node in enumerate(order)}
+    assert all(position[p] < position[node] for node in order for p in node.parents)
+
+
 # ---- gradients(): the functional core --------------------------------------------------
 
 

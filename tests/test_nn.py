@@ -36,6 +36,20 @@ def test_neuron_without_bias_has_no_b() -> None:
     n = Neuron(2, bias=False, seed=0)
     assert n.b is None
     assert [name for name, _ in n.named_parameters()] == ["w.0", "w.1"]
+    n.w[0].data, n.w[1].data = 2.0, -1.0
+    z = n([1.0, 3.0]).parents[0]  # the dot node under the sigmoid
+    assert z.op == "dot" and len(z.parents) == 4 and z.data == -1.0
+
+
+def test_neuron_parameters_are_fixed_values_whose_data_changes() -> None:
+    # every forward pass shares the neuron's parameter tuple, so it cannot be swapped
+    n = Neuron(2, activation="linear", seed=0)
+    with pytest.raises(TypeError):
+        n.w[0] = am.Value(1.0)  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        n.b = am.Value(1.0)  # type: ignore[misc]
+    n.w[0].data, n.w[1].data, n.b.data = 1.0, 2.0, 0.5  # type: ignore[union-attr]
+    assert n([3.0, 4.0]).data == 11.5
 
 
 def test_mlp_parameter_names_follow_the_structure() -> None:
