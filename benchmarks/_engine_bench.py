@@ -12,13 +12,12 @@ import gc
 import math
 import random
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import _mlp
-from _harness import Timing, fmt_int, fmt_ratio, fmt_time, measure, peak_bytes
+from _harness import Timing, fmt_int, fmt_ratio, fmt_time, measure, measure_side_by_side, peak_bytes
 from _report import Report
 
 import autograd_mini as am
@@ -76,37 +75,67 @@ def _run(
     fn: Callable[[], Any],
     *,
     memory: bool = True,
-    gc_off: bool = False,
     nodes: int | None = None,
     single: bool = False,
 ) -> Row:
     """Measure ``fn``'s peak memory and graph size (first, so it doubles as the warm-up),
-    then its time; optionally its time with the cyclic garbage collector switched off.
-    ``single`` times one run only (for the slowest workloads)."""
+    then its time. ``single`` times one run only (for the slowest workloads). Rows that
+    are compared with each other are timed together by `_compare` instead."""
+    row = _profile(report, engine, fn, memory=memory, nodes=nodes)
+    first = math.inf if single else None
+    row.timing = measure(fn, budget=settings.budget, min_samples=settings.min_samples, first=first)
+    gc.collect()
+    return row
+
+
+def _profile(
+    report: Report,
+    engine: str,
+    fn: Callable[[], Any],
+    *,
+    memory: bool = True,
+    nodes: int | None = None,
+) -> Row:
+    """A row with ``fn``'s peak memory and graph size, not yet timed."""
     report.progress(engine)
     row = Row(engine, nodes=nodes)
-    first: float | None = math.inf if single else None
     if memory:
-        started = time.perf_counter()
         row.peak, root = peak_bytes(fn)
-        elapsed = time.perf_counter() - started  # inflated by tracemalloc: an upper bound
         if nodes is None:
             row.nodes = _mlp.count_nodes(root)
         del root
-        if elapsed > settings.budget:
-            first = elapsed
-    row.timing = measure(fn, budget=settings.budget, min_samples=settings.min_samples, first=first)
     if row.nodes is None:
         row.nodes = _mlp.count_nodes(fn())
-    if gc_off:
-        gc.collect()
-        gc.disable()
-        try:
-            row.gc_off = measure(fn, budget=settings.budget / 2, min_samples=settings.min_samples)
-        finally:
-            gc.enable()
     gc.collect()
     return row
+
+
+def _compare(
+    report: Report,
+    settings: Settings,
+    entries: list[tuple[Row, Callable[[], Any]]],
+    *,
+    gc_off: bool = False,
+) -> None:
+    """Time the rows' workloads side by side, in turns (see `measure_side_by_side`), so
+    their ratios do not depend on when each ran; with ``gc_off``, again with the cyclic
+    garbage collector switched off."""
+    fns = {row.engine: fn for row, fn in entries}
+    report.progress(f"{len(fns)} workloads in turns")
+    timings = measure_side_by_side(fns, budget=settings.budget, min_samples=settings.min_samples)
+    for row, _ in entries:
+        row.timing = timings[row.engine]
+    if gc_off:
+        report.progress(f"{len(fns)} workloads in turns, GC off")
+        gc.disable()
+        try:
+            budget = settings.budget / 2
+            off = measure_side_by_side(fns, budget=budget, min_samples=settings.min_samples)
+        finally:
+            gc.enable()
+        for row, _ in entries:
+            row.gc_off = off[row.engine]
+    gc.collect()
 
 
 def _speedup(row: Row, base: Row | None) -> str:
@@ -128,43 +157,34 @@ def mlp_step(report: Report, settings: Settings) -> None:
     report.heading("(a) One SGD step of a 2-16-16-1 MLP over 100 points", 3)
     X, Y = _mlp.moons(100)
     params = _mlp.init_params([2, 16, 16, 1])
-    rows: list[Row] = []
+    entries: list[tuple[Row, Callable[[], Any]]] = []
+
+    def add(engine: str, step: Callable[[], Any], nodes: int | None = None) -> Row:
+        row = _profile(report, engine, step, memory=nodes is None, nodes=nodes)
+        entries.append((row, step))
+        return row
+
     micro = None
     if MicroValue is not None:
-        micro = _run(
-            report,
-            settings,
-            f"{MICRO} (plain Value ops)",
-            _mlp.make_plain_values(MicroValue, params, X, Y),
-            gc_off=True,
-        )
-        rows.append(micro)
-    plain = _run(
-        report,
-        settings,
+        micro = add(f"{MICRO} (plain Value ops)", _mlp.make_plain_values(MicroValue, params, X, Y))
+    plain = add(
         f"{OURS} (plain Value ops, micrograd's code)",
         _mlp.make_plain_values(am.Value, params, X, Y),
-        gc_off=True,
     )
-    rows.append(plain)
     nn: Row | None = None
     try:
         step = _mlp.make_nn(params, X, Y)
     except ImportError as error:
         report.add(f"_`autograd_mini.nn` is not importable ({error}): its row is skipped._")
     else:
-        nn = _run(report, settings, f"{OURS} (nn.MLP: dot nodes)", step, gc_off=True)
-        rows.append(nn)
-    floor = _run(
-        report,
-        settings,
+        nn = add(f"{OURS} (nn.MLP: dot nodes)", step)
+    floor = add(
         "hand-written pure Python on floats (the floor)",
         _mlp.make_pure_python(params, X, Y),
-        gc_off=True,
         nodes=plain.nodes,
     )
-    floor.peak = None
-    rows.append(floor)
+    _compare(report, settings, entries, gc_off=True)
+    rows = [row for row, _ in entries]
 
     table_rows = []
     for row in rows:
@@ -313,10 +333,14 @@ def deep_chain(report: Report, settings: Settings) -> None:
                 f"{_stack_depth()} frames already on the stack)."
             )
     short = max(50, (limit - 1) // 50 * 50) if limit else 300
+    entries = []
     micro = None
     if MicroValue is not None:
-        micro = _run(report, settings, f"{MICRO}, depth {short}", _chain(MicroValue, short))
-    ours_short = _run(report, settings, f"{OURS}, depth {short}", _chain(am.Value, short))
+        micro = _profile(report, f"{MICRO}, depth {short}", _chain(MicroValue, short))
+        entries.append((micro, _chain(MicroValue, short)))
+    ours_short = _profile(report, f"{OURS}, depth {short}", _chain(am.Value, short))
+    entries.append((ours_short, _chain(am.Value, short)))
+    _compare(report, settings, entries)
     depths = [100_000, 1_000_000]
     deep = [
         _run(
@@ -403,7 +427,6 @@ def wide_sum(report: Report, settings: Settings) -> None:
     report.heading(f"(c) The sum of {n:,} products (leaves, products, sum, backward)", 3)
     rows: list[Row] = []
     labels: list[str] = []
-    micro = None
     if MicroValue is not None:
         report.progress("micrograd with the builtin sum")
         try:
@@ -412,16 +435,23 @@ def wide_sum(report: Report, settings: Settings) -> None:
             rows.append(Row(MICRO, failure="RecursionError"))
             labels.append("builtin `sum` (a chain)")
         gc.collect()
-        micro = _run(report, settings, MICRO, _products(MicroValue, n, _mlp.tree_sum))
-        rows.append(micro)
-        labels.append("pairwise `+` (a tree)")
-    for label, reduce in [
-        ("builtin `sum` (a chain)", _builtin_sum),
-        ("pairwise `+` (a tree)", _mlp.tree_sum),
-        ("`am.sum` (one n-ary node)", am.sum),
-    ]:
-        rows.append(_run(report, settings, OURS, _products(am.Value, n, reduce)))
-        labels.append(label)
+    engines = [(OURS, am.Value)] if MicroValue is None else [(MICRO, MicroValue), (OURS, am.Value)]
+    entries: list[tuple[Row, Callable[[], Any]]] = []
+    for engine, value_type in engines:
+        for label, reduce in [
+            ("builtin `sum` (a chain)", _builtin_sum),
+            ("pairwise `+` (a tree)", _mlp.tree_sum),
+            ("`am.sum` (one n-ary node)", am.sum),
+        ]:
+            if engine == MICRO and label != "pairwise `+` (a tree)":
+                continue  # micrograd has no n-ary sum, and its chain fails (above)
+            step = _products(value_type, n, reduce)
+            row = _profile(report, f"{engine}, {label}", step)
+            entries.append((row, step))
+            rows.append(row)
+            labels.append(label)
+    micro = entries[0][0] if MicroValue is not None else None
+    _compare(report, settings, entries)
     report.table(
         [
             "engine",
@@ -434,7 +464,7 @@ def wide_sum(report: Report, settings: Settings) -> None:
         ],
         [
             [
-                r.engine,
+                r.engine.split(",")[0],
                 label,
                 fmt_int(r.nodes) if r.nodes else "-",
                 r.time,

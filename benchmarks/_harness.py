@@ -80,12 +80,14 @@ def measure_side_by_side(
     lets that drift into their ratio, while taking turns exposes every workload to the
     same conditions. Each workload gets about ``budget`` seconds (a call longer than that
     gets one sample), its samples spread evenly over the rounds. Before each sample,
-    untimed, garbage is collected, so no workload pays for cycles another one left
-    behind, and the workload runs once, so the sample pays for its own, as in a loop.
+    untimed, garbage is collected, so no workload pays for the cycles another one left
+    behind, and the workload runs once, so that it does pay for its own: collecting the
+    previous step's graph is part of micrograd's cost in a training loop.
     """
     calls: dict[str, int] = {}
     samples: dict[str, int] = {}
     for name, fn in fns.items():
+        gc.collect()
         start = time.perf_counter()
         fn()  # warms up and sizes the samples
         first = time.perf_counter() - start
@@ -96,10 +98,11 @@ def measure_side_by_side(
     times: dict[str, list[float]] = {name: [] for name in fns}
     for r in range(rounds):
         for name, fn in fns.items():
-            if r % (rounds // samples[name]) or len(times[name]) == samples[name]:
+            stride = rounds // samples[name]  # mid-stride: a lone sample sits between others
+            if r % stride != stride // 2 or len(times[name]) == samples[name]:
                 continue
             gc.collect()
-            fn()  # untimed: leaves the garbage a training loop's previous step would
+            fn()  # untimed: leaves the garbage that a loop's previous step would leave
             loop = range(calls[name])
             t0 = time.perf_counter()
             for _ in loop:
