@@ -1,7 +1,7 @@
 """Time autograd_mini against micrograd, its own floors, the tape and PyTorch, in one run.
 
-    python benchmarks/run.py                 # everything (what `make bench` runs), ~3-5 minutes
-    python benchmarks/run.py --quick         # fewer samples, smallest sizes skipped: ~1-2 minutes
+    python benchmarks/run.py                 # everything (what `make bench` runs), ~5 minutes
+    python benchmarks/run.py --quick         # fewer samples, a smaller (c): ~3.5 minutes
     python benchmarks/run.py --only engine   # issue 2: the scalar engine vs micrograd
     python benchmarks/run.py --only tape     # issue 6: batched training step across engines
 
