@@ -29,7 +29,7 @@ DEFAULT_OUT = os.path.join(HERE, "results.md")
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--quick", action="store_true", help="fewer samples and sizes (about a third of the time)"
+        "--quick", action="store_true", help="fewer samples and a smaller (c) workload"
     )
     parser.add_argument(
         "--only",
