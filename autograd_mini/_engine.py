@@ -537,7 +537,9 @@ def _dot(params: tuple[Value, ...], inputs: tuple[Value, ...]) -> Value:
 def topological_order(*roots: Value) -> list[Value]:
     """Every node the roots depend on, each once, parents before the nodes made from them.
 
-    Iterative (no recursion), so a chain of any depth works. An operand tuple that many
+    Iterative (no recursion), so a chain of any depth works. The stack holds the nodes
+    themselves, a node twice when its operands are pending, so a deep walk makes no
+    object per node for Python's garbage collector to rescan. An operand tuple that many
     `dot` nodes share (a neuron's weights, a layer's inputs) is walked only once.
 
     >>> x = Value(1.0, label="x")
@@ -545,43 +547,61 @@ def topological_order(*roots: Value) -> list[Value]:
     ['x', '*', '', '+']
     """
     order: list[Value] = []
-    seen: set[Value] = set()
-    walked: set[int] = set()  # ids of the dot operand tuples met so far
-    for root in roots:
-        if root in seen:
+    done: set[Value] = set()  # the nodes already in `order`
+    done_tuples: set[int] = set()  # ids of dot operand tuples whose nodes are all in `order`
+    stack: list[Any] = list(reversed(roots))
+    push, pop, extend = stack.append, stack.pop, stack.extend  # bound once: this is hot
+    while stack:
+        node = pop()
+        if node is _OPERANDS_DONE:  # the node under the marker can follow its operands
+            node = pop()
+            done.add(node)
+            order.append(node)
             continue
-        seen.add(root)
-        stack = [(root, iter(root.parents))]
-        while stack:
-            node, unvisited_parents = stack[-1]
-            for parent in unvisited_parents:
-                if parent not in seen:
-                    seen.add(parent)
-                    a, b = parent._a, parent._b  # `parent.parents`, inlined: this is hot
-                    if a is None:  # a leaf has no parents to wait for
-                        order.append(parent)
-                        continue
-                    operands: tuple[Value, ...]
-                    if b is None:
-                        operands = (a,)
-                    elif b is _NARY:
-                        operands = a
-                    elif type(b) is tuple:  # a dot: a tuple met before is already walked
-                        operands = ()
-                        if id(a) not in walked:
-                            walked.add(id(a))
-                            operands = a
-                        if id(b) not in walked:
-                            walked.add(id(b))
-                            operands += b
-                    else:
-                        operands = (a, b)
-                    stack.append((parent, iter(operands)))
-                    break
-            else:  # every parent is in `order`: the node can follow them
-                stack.pop()
-                order.append(node)
+        if node is _TUPLES_DONE:  # the same for a dot that walked its operand tuples
+            node = pop()
+            done.add(node)
+            order.append(node)
+            done_tuples.add(id(node._a))
+            done_tuples.add(id(node._b))
+            continue
+        if node in done:
+            continue
+        a, b = node._a, node._b  # `node.parents`, inlined: this is hot
+        if a is None:  # a leaf has no operands to wait for
+            done.add(node)
+            order.append(node)
+            continue
+        push(node)
+        # the operands not yet in `order`, pushed last first so the first is walked first
+        if b is None:
+            push(_OPERANDS_DONE)
+            if a not in done:
+                push(a)
+        elif b is _NARY:
+            push(_OPERANDS_DONE)
+            extend([p for p in reversed(a) if p not in done])
+        elif type(b) is tuple:  # a dot: skip a tuple another dot has already put in order
+            walk_a, walk_b = id(a) not in done_tuples, id(b) not in done_tuples
+            push(_TUPLES_DONE if walk_a or walk_b else _OPERANDS_DONE)
+            if walk_b:
+                extend([p for p in reversed(b) if p not in done])
+            if walk_a:
+                extend([p for p in reversed(a) if p not in done])
+        else:
+            push(_OPERANDS_DONE)
+            if b not in done:
+                push(b)
+            if a not in done:
+                push(a)
     return order
+
+
+# Markers on the stack above a node whose operands are being walked: when one is popped,
+# every operand is in the order, and the node is next. After `_TUPLES_DONE`, a dot's
+# operand tuples are too (marking them any earlier could skip a tuple still pending).
+_OPERANDS_DONE = object()
+_TUPLES_DONE = object()
 
 
 def _backprop_floats(order: list[Value], *, accumulate: bool) -> None:

@@ -321,6 +321,25 @@ def test_topological_order_of_graphs_that_share_operand_tuples(
     assert all(position[p] < position[node] for node in order for p in node.parents)
 
 
+def test_a_shared_operand_tuple_is_skipped_only_once_its_nodes_are_in_order() -> None:
+    # `_dot` nodes may share operand tuples. Here y reads the inputs tuple that z also
+    # reads, and y is reached through z's weight w: when y is walked, z's inputs are still
+    # pending, so y must not treat the tuple as done.
+    from autograd_mini._engine import _dot
+
+    x = Value(0.5, "x")
+    inputs = (x * 2.0,)
+    y = _dot((Value(3.0, "v"),), inputs)
+    w = y * 1.5
+    out = _dot((w,), inputs) * 1.0
+    order = am.topological_order(out)
+    position = {node: i for i, node in enumerate(order)}
+    assert set(order) == _reachable(out)
+    assert all(position[p] < position[node] for node in order for p in node.parents)
+    out.backward()  # out = w u = 4.5 u**2 (w = 1.5 * 3 u), u = 2 x: d(out)/dx = 9 u * 2
+    assert x.grad == pytest.approx(18.0 * inputs[0].data)
+
+
 # ---- gradients(): the functional core --------------------------------------------------
 
 
