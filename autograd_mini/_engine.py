@@ -657,8 +657,9 @@ def _backprop_values(order: list[Value]) -> None:
             rule = node._rule
             if rule is None:
                 continue
-            contributions = rule(node._pending, node, *node.parents)
-            for parent, contribution in zip(node.parents, contributions):
+            parents = node.parents
+            contributions = rule(node._pending, node, *parents)
+            for parent, contribution in zip(parents, contributions):
                 pending = parent._pending
                 is_zero = type(pending) is float and pending == 0.0
                 parent._pending = contribution if is_zero else pending + contribution
