@@ -24,15 +24,15 @@ from typing import Any
 
 from autograd_mini._engine import Value, _dot, _is_real, relu, sigmoid, tanh
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
-"""The activation names a neuron accepts."""
-
 _ACTIVATION_FUNCTIONS: dict[str, Callable[[Value], Value] | None] = {
     "sigmoid": sigmoid,
     "tanh": tanh,
     "relu": relu,
-    "linear": None,
+    "linear": None,  # z itself
 }
+
+ACTIVATIONS = tuple(_ACTIVATION_FUNCTIONS)
+"""The activation names a neuron accepts."""
 
 FORMAT_NAME = "autograd_mini.state"
 FORMAT_VERSION = 1

@@ -44,26 +44,15 @@ def measure(
 ) -> Timing:
     """Median time of one call of ``fn``, sampled within about ``budget`` seconds.
 
-    A first, untimed call warms up and sizes the samples, unless the caller already made
-    one and passes its duration as ``first``. Quick functions run several times per
-    sample, so a sample lasts at least ~20 ms; a call longer than the whole budget gets
-    at most two samples.
+    A first, untimed call warms up and sizes the samples (see `_plan`), unless the caller
+    already made one and passes its duration as ``first``.
     """
     if first is None:
         start = time.perf_counter()
         fn()
         first = time.perf_counter() - start
-    calls = max(1, int(0.02 / max(first, 1e-9)))
-    samples = int(budget / max(first * calls, 1e-9))
-    fewest = min(min_samples, 2) if first > budget else min_samples  # slow: 2 at most
-    samples = max(fewest, min(max_samples, samples))
-    times: list[float] = []
-    loop = range(calls)
-    for _ in range(samples):
-        t0 = time.perf_counter()
-        for _ in loop:
-            fn()
-        times.append((time.perf_counter() - t0) / calls)
+    calls, samples = _plan(first, budget, min_samples, max_samples)
+    times = [_sample(fn, calls) for _ in range(samples)]
     return Timing(statistics.median(times), samples, calls)
 
 
@@ -78,40 +67,53 @@ def measure_side_by_side(
 
     On a shared machine the load drifts over seconds; timing one workload after another
     lets that drift into their ratio, while taking turns exposes every workload to the
-    same conditions. Each workload gets about ``budget`` seconds (a call longer than that
-    gets one sample), its samples spread evenly over the rounds. Before each sample,
-    untimed, garbage is collected, so no workload pays for the cycles another one left
-    behind, and the workload runs once, so that it does pay for its own: collecting the
-    previous step's graph is part of micrograd's cost in a training loop.
+    same conditions. Each workload gets about ``budget`` seconds, its samples spread
+    evenly over the rounds. Before each sample, untimed, garbage is collected, so no
+    workload pays for the cycles another one left behind, and the workload runs once, so
+    that it does pay for its own: collecting the previous step's graph is part of
+    micrograd's cost in a training loop.
     """
-    calls: dict[str, int] = {}
-    samples: dict[str, int] = {}
+    plans: dict[str, tuple[int, int]] = {}
     for name, fn in fns.items():
         gc.collect()
         start = time.perf_counter()
         fn()  # warms up and sizes the samples
-        first = time.perf_counter() - start
-        calls[name] = max(1, int(0.02 / max(first, 1e-9)))
-        fit = int(budget / max(first * calls[name], 1e-9))
-        samples[name] = 1 if first > budget else max(min_samples, min(max_samples, fit))
-    rounds = max(samples.values())
+        plans[name] = _plan(time.perf_counter() - start, budget, min_samples, max_samples)
+    rounds = max(samples for _, samples in plans.values())
     times: dict[str, list[float]] = {name: [] for name in fns}
     for r in range(rounds):
         for name, fn in fns.items():
-            stride = rounds // samples[name]  # mid-stride: a lone sample sits between others
-            if r % stride != stride // 2 or len(times[name]) == samples[name]:
+            calls, samples = plans[name]
+            stride = rounds // samples  # mid-stride: a lone sample sits between others
+            if r % stride != stride // 2 or len(times[name]) == samples:
                 continue
             gc.collect()
             fn()  # untimed: leaves the garbage that a loop's previous step would leave
-            loop = range(calls[name])
-            t0 = time.perf_counter()
-            for _ in loop:
-                fn()
-            times[name].append((time.perf_counter() - t0) / calls[name])
+            times[name].append(_sample(fn, calls))
     return {
-        name: Timing(statistics.median(taken), len(taken), calls[name])
+        name: Timing(statistics.median(taken), len(taken), plans[name][0])
         for name, taken in times.items()
     }
+
+
+def _plan(first: float, budget: float, min_samples: int, max_samples: int) -> tuple[int, int]:
+    """Calls per sample and samples for a workload whose call took ``first`` seconds:
+    enough calls for a sample to last ~20 ms, enough samples to fill ``budget`` (at least
+    ``min_samples``), and a single sample when one call alone is longer than ``budget``."""
+    calls = max(1, int(0.02 / max(first, 1e-9)))
+    if first > budget:
+        return calls, 1
+    fit = int(budget / max(first * calls, 1e-9))
+    return calls, max(min_samples, min(max_samples, fit))
+
+
+def _sample(fn: Callable[[], Any], calls: int) -> float:
+    """Seconds per call over ``calls`` calls of ``fn`` back to back."""
+    loop = range(calls)
+    t0 = time.perf_counter()
+    for _ in loop:
+        fn()
+    return (time.perf_counter() - t0) / calls
 
 
 def peak_bytes(fn: Callable[[], Any]) -> tuple[int, Any]:

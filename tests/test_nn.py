@@ -41,6 +41,17 @@ def test_neuron_without_bias_has_no_b() -> None:
     assert z.op == "dot" and len(z.parents) == 4 and z.data == -1.0
 
 
+def test_dot_nodes_share_the_neuron_parameters_and_the_layer_inputs() -> None:
+    # what lets the topological order walk each shared tuple once (see _engine._dot)
+    layer = Layer(3, 2, activation="linear", seed=0)
+    first = layer([1.0, 2.0, 3.0])
+    second = layer([4.0, 5.0, 6.0])
+    assert isinstance(first, list) and isinstance(second, list)
+    assert first[0]._b is first[1]._b  # one inputs tuple for the layer's neurons
+    assert first[0]._a is second[0]._a  # one parameter tuple for every example
+    assert first[0].parents == (*layer.neurons[0].w, *first[0]._b, layer.neurons[0].b)
+
+
 def test_neuron_parameters_are_fixed_values_whose_data_changes() -> None:
     # every forward pass shares the neuron's parameter tuple, so it cannot be swapped
     n = Neuron(2, activation="linear", seed=0)

@@ -179,6 +179,8 @@ def test_dense_layers_are_matrix_products() -> None:
     tape = am.trace(model, [0.0] * 4, params=model.parameters())
     assert [type(g).__name__ for g in tape._groups][::2] == ["_Dense", "_Dense"]
     assert tape.levels == 4 and tape.n_groups == 4  # per layer: W a + b, then tanh
+    for dense in tape._groups[::2]:  # W and b each take consecutive rows: views, no gather
+        assert [isinstance(rows.index, slice) for rows in dense.operands] == [True] * 3
     X = np.random.default_rng(0).normal(size=(7, 4))
     outs = tape.grad(X, grad_output=np.ones((7, 2)), reduction="none")
     for b in range(7):
