@@ -13,30 +13,40 @@ modules (`nn`, `losses`, `optim`, `datasets`, `train`, `textbook`, `tape`, `test
 load on first use: ``am.nn.MLP`` works without importing `autograd_mini.nn` yourself.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
-from autograd_mini import _engine
 from autograd_mini import render as render
-from autograd_mini._engine import AnomalyError as AnomalyError
-from autograd_mini._engine import Value as Value
-from autograd_mini._engine import detect_anomaly as detect_anomaly
-from autograd_mini._engine import dot as dot
-from autograd_mini._engine import exp as exp
-from autograd_mini._engine import gradients as gradients
-from autograd_mini._engine import log as log
-from autograd_mini._engine import relu as relu
-from autograd_mini._engine import sigmoid as sigmoid
-from autograd_mini._engine import sqrt as sqrt
-from autograd_mini._engine import tanh as tanh
-from autograd_mini._engine import topological_order as topological_order
 from autograd_mini._functional import grad as grad
+from autograd_mini._functional import hessian as hessian
+from autograd_mini._functional import jacobian as jacobian
+from autograd_mini._functional import jvp as jvp
 from autograd_mini._functional import value_and_grad as value_and_grad
 from autograd_mini._gradcheck import GradcheckError as GradcheckError
 from autograd_mini._gradcheck import gradcheck as gradcheck
 from autograd_mini._gradcheck import gradgradcheck as gradgradcheck
+from autograd_mini._graph import gradients as gradients
+from autograd_mini._graph import topological_order as topological_order
+from autograd_mini._ops import Op as Op
+from autograd_mini._ops import abs_ as abs  # noqa: F401 - an attribute, kept out of __all__
+from autograd_mini._ops import defop as defop
+from autograd_mini._ops import dot as dot
+from autograd_mini._ops import exp as exp
+from autograd_mini._ops import log as log
+from autograd_mini._ops import max_ as max  # noqa: F401 - an attribute, kept out of __all__
+from autograd_mini._ops import ops as ops
+from autograd_mini._ops import relu as relu
+from autograd_mini._ops import sigmoid as sigmoid
+from autograd_mini._ops import sqrt as sqrt
+from autograd_mini._ops import sum_ as sum  # noqa: F401 - an attribute, kept out of __all__
+from autograd_mini._ops import tanh as tanh
+from autograd_mini._value import AnomalyError as AnomalyError
+from autograd_mini._value import Value as Value
+from autograd_mini._value import detect_anomaly as detect_anomaly
+from autograd_mini._value import no_grad as no_grad
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from autograd_mini import datasets as datasets
     from autograd_mini import losses as losses
     from autograd_mini import nn as nn
@@ -51,15 +61,14 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-# `am.abs` and `am.sum` are attributes, left out of __all__ so that a star import never
+# `am.abs`, `am.max` and `am.sum` are left out of __all__ so that a star import never
 # shadows the builtins.
-abs = _engine.abs_
-sum = _engine.sum_
-
 __all__ = [
     "AnomalyError",
     "GradcheckError",
+    "Op",
     "Value",
+    "defop",
     "detect_anomaly",
     "dot",
     "exp",
@@ -67,7 +76,12 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "gradients",
+    "hessian",
+    "jacobian",
+    "jvp",
     "log",
+    "no_grad",
+    "ops",
     "relu",
     "render",
     "sigmoid",
@@ -81,10 +95,15 @@ _LAZY_MODULES = {"datasets", "losses", "nn", "optim", "tape", "testing", "textbo
 _LAZY_NAMES = {"Tape": "tape", "TapeGradients": "tape", "trace": "tape"}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     """Load the heavier modules (numpy, hypothesis) only when they are first used."""
     if name in _LAZY_MODULES:
-        return importlib.import_module(f"autograd_mini.{name}")
+        return _importlib.import_module(f"autograd_mini.{name}")
     if name in _LAZY_NAMES:
-        return getattr(importlib.import_module(f"autograd_mini.{_LAZY_NAMES[name]}"), name)
+        return getattr(_importlib.import_module(f"autograd_mini.{_LAZY_NAMES[name]}"), name)
     raise AttributeError(f"module 'autograd_mini' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names, the lazy modules included (what tab completion offers)."""
+    return sorted({*__all__, "abs", "max", "sum", *_LAZY_MODULES, *_LAZY_NAMES, "__version__"})

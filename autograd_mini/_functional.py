@@ -1,18 +1,28 @@
-"""Function transforms: `grad` and `value_and_grad`, in the style of JAX.
+"""Function transforms in the style of JAX: `grad`, `value_and_grad`, `jvp`, `jacobian`
+and `hessian`.
 
 They differentiate plain Python functions written with Value operators and the
 autograd_mini functions. Called on numbers they return floats. Inside another
-transformed function they return Values built with ``create_graph=True``, so
-``grad(grad(f))`` is the second derivative.
+transformed function they return Values (``create_graph=True`` for reverse mode, Value
+tangents for forward mode), so they compose: ``grad(grad(f))`` is the second derivative,
+and `hessian` is forward mode over reverse mode.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
-from autograd_mini._engine import Value, _identity, _is_real, gradients
+from autograd_mini._engine import (
+    Value,
+    gradients,
+    identity,
+    is_real,
+    no_grad,
+    tangents,
+    topological_order,
+)
 
 # How many transformed functions are running. Inside one, a gradient must stay a Value
 # graph even when its own arguments are plain numbers: ``f`` may close over an outer
@@ -49,7 +59,7 @@ def value_and_grad(
             _depth -= 1
         if isinstance(output, Value):
             grads = gradients(output, list(inputs.values()), create_graph=nested)
-        elif _is_real(output):  # f does not depend on its inputs at all
+        elif is_real(output):  # f does not depend on its inputs at all
             grads = [0.0] * len(positions)
         else:
             raise TypeError(
@@ -79,6 +89,217 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[
     return wrapped
 
 
+def jvp(
+    f: Callable[..., Any], primals: Sequence[Any], tangents_in: Sequence[Any]
+) -> tuple[Any, Any]:
+    """Forward mode: ``(f(*primals), J·tangents)``, the directional derivative of ``f`` at
+    ``primals`` along ``tangents`` (JAX's ``jax.jvp``), in one forward sweep.
+
+    Each node's tangent is Σ ∂node/∂operand · the operand's tangent, with the partials of
+    the rule table (the ones backprop uses). ``f`` may return a Value or a list of them
+    (then the value and the tangent are lists).
+
+    >>> jvp(lambda x, y: x * y + x, [3.0, 4.0], [1.0, 0.0])   # ∂/∂x = y + 1
+    (15.0, 5.0)
+    """
+    global _depth
+    points, directions = list(primals), list(tangents_in)
+    if len(points) != len(directions):
+        raise ValueError(
+            f"jvp: {len(points)} primal(s) but {len(directions)} tangent(s); give one each"
+        )
+    nested = _depth > 0 or any(isinstance(a, Value) for a in (*points, *directions))
+    inputs = [_as_input(p, i) for i, p in enumerate(points)]
+    for i, t in enumerate(directions):
+        if not (isinstance(t, Value) or is_real(t)):
+            raise TypeError(f"jvp: tangent {i} must be a real number, got {type(t).__name__} {t!r}")
+    _depth += 1
+    try:
+        output = f(*inputs)
+    finally:
+        _depth -= 1
+    outputs, single = _outputs(output, f, "jvp")
+    seeds: dict[Value, Any] = {}
+    for x, t in zip(inputs, directions):
+        seeds[x] = seeds[x] + t if x in seeds else (t if nested else float(t))
+    order = topological_order(*[o for o in outputs if isinstance(o, Value)])
+    tangent = tangents(order, seeds, create_graph=nested)
+    values = [o if nested or not isinstance(o, Value) else o.data for o in outputs]
+    result = [tangent.get(o, 0.0) if isinstance(o, Value) else 0.0 for o in outputs]
+    if not nested:
+        result = [r.data if isinstance(r, Value) else float(r) for r in result]
+    return (values[0], result[0]) if single else (values, result)
+
+
+def jacobian(
+    f: Callable[..., Any],
+    argnums: int | tuple[int, ...] = 0,
+    *,
+    mode: Literal["auto", "forward", "reverse"] = "auto",
+) -> Callable[..., Any]:
+    """Make a function returning the Jacobian of ``f`` with respect to ``args[argnums]``
+    as nested lists: ``J[i][j] = ∂output_i/∂input_j``.
+
+    An argument may be a number or a list of numbers; ``f`` may return a Value or a list.
+    The shape follows JAX's: a scalar output and one scalar input give a number, a list
+    output gives a list, a list input adds a dimension. ``mode="auto"`` uses forward mode
+    (one sweep per input) when there are fewer inputs than outputs, else reverse mode
+    (one backward pass per output).
+
+    >>> jacobian(lambda v: [v[0] * v[1], v[0] + v[1]])([2.0, 3.0])
+    [[3.0, 2.0], [1.0, 1.0]]
+    """
+    positions = _check_argnums(argnums)
+    if mode not in ("auto", "forward", "reverse"):
+        raise ValueError(f"jacobian: mode must be 'auto', 'forward' or 'reverse', got {mode!r}")
+
+    @functools.wraps(f)
+    def wrapped(*args: Any) -> Any:
+        flat, rebuild = _flatten_args(args, positions)
+
+        def flat_f(*xs: Any) -> Any:
+            return f(*rebuild(xs))
+
+        n_in = len(flat)
+        probe_outputs, single_out = _probe(flat_f, flat)
+        use_forward = mode == "forward" or (mode == "auto" and n_in < probe_outputs)
+        if use_forward:
+            columns = []
+            for j in range(n_in):
+                unit = [1.0 if k == j else 0.0 for k in range(n_in)]
+                _, column = jvp(flat_f, flat, unit)
+                columns.append([column] if single_out else column)
+            rows = [[columns[j][i] for j in range(n_in)] for i in range(probe_outputs)]
+        else:
+            rows = []
+            for i in range(probe_outputs):
+
+                def component(*xs: Any, i: int = i) -> Any:
+                    out = flat_f(*xs)
+                    return out if single_out else out[i]
+
+                row = grad(component, tuple(range(n_in)))(*flat)
+                rows.append(list(row))
+        return _shape(rows, single_out, args, positions, argnums)
+
+    return wrapped
+
+
+def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
+    """Make a function returning the Hessian of a scalar ``f``: the Jacobian of its
+    gradient, forward mode over reverse mode (JAX's ``jacfwd(jacrev(f))``).
+
+    >>> hessian(lambda v: v[0] * v[0] * v[1])([2.0, 3.0])
+    [[6.0, 4.0], [4.0, 0.0]]
+    """
+    positions = _check_argnums(argnums)
+
+    @functools.wraps(f)
+    def wrapped(*args: Any) -> Any:
+        flat, rebuild = _flatten_args(args, positions)
+
+        def gradient(*xs: Any) -> Any:
+            return list(grad(lambda *ys: f(*rebuild(ys)), tuple(range(len(xs))))(*xs))
+
+        rows = jacobian(lambda xs: gradient(*xs), mode="forward")(flat)
+        if len(flat) == 1 and all(_is_scalar_arg(args[p]) for p in positions):
+            return rows[0][0]
+        return rows
+
+    return wrapped
+
+
+def _is_scalar_arg(x: Any) -> bool:
+    return isinstance(x, Value) or is_real(x)
+
+
+def _flatten_args(
+    args: tuple[Any, ...], positions: tuple[int, ...]
+) -> tuple[list[Any], Callable[[Sequence[Any]], list[Any]]]:
+    """The differentiated arguments as one flat list of numbers, and how to put a flat
+    list back into the arguments' places (a list argument takes as many as it had)."""
+    for position in positions:
+        if position >= len(args):
+            raise TypeError(
+                f"argnums asks for argument {position}, but {len(args)} argument(s) were given"
+            )
+    sizes: list[int | None] = []
+    flat: list[Any] = []
+    for position in positions:
+        arg = args[position]
+        if _is_scalar_arg(arg):
+            sizes.append(None)
+            flat.append(arg)
+        elif isinstance(arg, Sequence) and not isinstance(arg, str | bytes):
+            items = list(arg)
+            bad = [x for x in items if not _is_scalar_arg(x)]
+            if bad:
+                raise TypeError(f"argument {position} must hold real numbers, got {bad[0]!r}")
+            sizes.append(len(items))
+            flat.extend(items)
+        else:
+            raise TypeError(
+                f"argument {position} must be a number or a list of numbers, got {arg!r:.60}"
+            )
+
+    def rebuild(xs: Sequence[Any]) -> list[Any]:
+        out, k = list(args), 0
+        for position, size in zip(positions, sizes):
+            if size is None:
+                out[position] = xs[k]
+                k += 1
+            else:
+                out[position] = list(xs[k : k + size])
+                k += size
+        return out
+
+    return flat, rebuild
+
+
+def _probe(f: Callable[..., Any], flat: list[Any]) -> tuple[int, bool]:
+    """How many outputs ``f`` has, and whether it returns a single value."""
+    with no_grad():
+        output = f(*flat)
+    outputs, single = _outputs(output, f, "jacobian")
+    return len(outputs), single
+
+
+def _outputs(output: Any, f: Callable[..., Any], who: str) -> tuple[list[Any], bool]:
+    if isinstance(output, Value) or is_real(output):
+        return [output], True
+    if isinstance(output, Sequence) and not isinstance(output, str | bytes):
+        items = list(output)
+        if all(isinstance(o, Value) or is_real(o) for o in items):
+            return items, False
+    raise TypeError(
+        f"{who}: {_name(f)} must return a Value, a number or a list of them, "
+        f"got {type(output).__name__}"
+    )
+
+
+def _shape(
+    rows: list[list[Any]],
+    single_out: bool,
+    args: tuple[Any, ...],
+    positions: tuple[int, ...],
+    argnums: int | tuple[int, ...],
+) -> Any:
+    """Rows J[i][j] in the shape JAX gives: per output, per argument, per element."""
+    per_output = []
+    for row in rows:
+        parts, k = [], 0
+        for position in positions:
+            if _is_scalar_arg(args[position]):
+                parts.append(row[k])
+                k += 1
+            else:
+                size = len(args[position])
+                parts.append(row[k : k + size])
+                k += size
+        per_output.append(parts[0] if isinstance(argnums, int) else tuple(parts))
+    return per_output[0] if single_out else per_output
+
+
 def _check_argnums(argnums: int | tuple[int, ...]) -> tuple[int, ...]:
     positions = (argnums,) if isinstance(argnums, int) else argnums
     if (
@@ -97,8 +318,8 @@ def _as_input(arg: Any, position: int) -> Value:
     counts only the paths through this argument, not other uses of the outer Value.
     """
     if isinstance(arg, Value):
-        return _identity(arg)
-    if _is_real(arg):
+        return identity(arg)
+    if is_real(arg):
         return Value(arg)
     raise TypeError(f"argument {position} must be a real number, got {type(arg).__name__} {arg!r}")
 

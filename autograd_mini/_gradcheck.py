@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from autograd_mini._engine import Value, _is_real, gradients
+from autograd_mini._engine import Value, gradients, is_real
 
 Function = Callable[..., Value]
 
@@ -193,7 +193,7 @@ def _check_inputs(inputs: Sequence[float]) -> list[float]:
     if not inputs:
         raise ValueError("gradcheck: inputs is empty; give one number per argument of f")
     for i, x in enumerate(inputs):
-        if not _is_real(x) or not math.isfinite(x):
+        if not is_real(x) or not math.isfinite(x):
             raise ValueError(f"gradcheck: inputs[{i}] must be a finite real number, got {x!r}")
     return [float(x) for x in inputs]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd_mini._engine import Value, _is_real, exp, log, sum_
+from autograd_mini._engine import Value, exp, is_real, log, sum_
 
 Scalar = Value | float
 REDUCTIONS = ("sum", "mean")
@@ -27,7 +27,7 @@ def _number(x: object) -> float:
 
 
 def _is_scalar(x: object) -> bool:
-    return isinstance(x, Value) or _is_real(x)
+    return isinstance(x, Value) or is_real(x)
 
 
 def _as_list(x: object, who: str, what: str) -> list[Any]:
@@ -66,7 +66,7 @@ def _reduce(terms: list[Value], reduction: str, who: str) -> Value:
         raise ValueError(f"{who}: reduction must be 'sum' or 'mean', got {reduction!r}")
     if not terms:
         raise ValueError(f"{who}: got no terms (empty prediction)")
-    total = terms[0] if len(terms) == 1 else sum_(terms)
+    total: Value = terms[0] if len(terms) == 1 else sum_(terms)
     return total / len(terms) if reduction == "mean" else total
 
 
@@ -201,11 +201,12 @@ def softmax(logits: Any) -> Any:
 
 def _log_sum_exp(logits: list[Value]) -> Value:
     m = max(v.data for v in logits)
-    return log(sum_([exp(v - m) for v in logits])) + m
+    total: Value = sum_([exp(v - m) for v in logits])
+    return log(total) + m
 
 
 def _check_class(target: object, k: int, who: str, where: str) -> int:
-    if not _is_real(target):  # ints, whole floats and numpy integers; not bools
+    if not is_real(target):  # ints, whole floats and numpy integers; not bools
         raise ValueError(f"{who}: target class{where} must be an int, got {target!r}")
     value = float(target)
     if not value.is_integer():

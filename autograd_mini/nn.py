@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from autograd_mini._engine import Value, _dot, _is_real, relu, sigmoid, tanh
+from autograd_mini._engine import Value, dot_node, is_real, relu, sigmoid, tanh
 
 _ACTIVATION_FUNCTIONS: dict[str, Callable[[Value], Value] | None] = {
     "sigmoid": sigmoid,
@@ -148,7 +148,7 @@ def _validated_values(module: Module, state: Mapping[str, object]) -> list[float
     values = []
     for name in names:
         value = state[name]
-        if not _is_real(value):
+        if not is_real(value):
             raise ValueError(
                 f"parameter {name!r}: expected a real number, got {type(value).__name__} {value!r}"
             )
@@ -171,7 +171,7 @@ def _few(names: Sequence[str], limit: int = 5) -> str:
 def _inputs(x: object, nin: int, who: str) -> tuple[Value, ...]:
     """The input as Values: numbers become leaves labelled ``x.0``, ``x.1``, ... once,
     so every neuron of the first layer reads the same input nodes."""
-    if isinstance(x, Value) or _is_real(x) or isinstance(x, str):
+    if isinstance(x, Value) or is_real(x) or isinstance(x, str):
         raise TypeError(f"{who} expects a list of {nin} numbers or Values, got {x!r}")
     try:
         items = list(x)  # type: ignore[call-overload]
@@ -185,7 +185,7 @@ def _inputs(x: object, nin: int, who: str) -> tuple[Value, ...]:
     for i, v in enumerate(items):
         if isinstance(v, Value):
             values.append(v)
-        elif _is_real(v):
+        elif is_real(v):
             values.append(Value(v, f"x.{i}"))
         else:
             raise TypeError(f"{who}: input {i} must be a number or a Value, got {v!r}")
@@ -258,7 +258,7 @@ class Neuron(Module):
         return self._forward(_inputs(x, self.nin, "Neuron"))
 
     def _forward(self, x: tuple[Value, ...]) -> Value:
-        z = _dot(self._params, x)  # x: Values checked by `_inputs`, one per weight
+        z = dot_node(self._params, x)  # x: Values checked by `_inputs`, one per weight
         activate = _ACTIVATION_FUNCTIONS[self.activation]
         return z if activate is None else activate(z)
 

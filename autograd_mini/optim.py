@@ -16,13 +16,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from autograd_mini._engine import Value, _is_real
+from autograd_mini._engine import Value, is_real
 
 
 def _check_number(
     value: object, name: str, *, low: float = 0.0, below: float | None = None
 ) -> float:
-    if not _is_real(value) or not math.isfinite(float(value)):
+    if not is_real(value) or not math.isfinite(float(value)):
         raise ValueError(f"{name} must be a finite real number, got {value!r}")
     number = float(value)
     if number < low or (below is not None and number >= below):

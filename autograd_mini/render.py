@@ -38,8 +38,14 @@ from typing import Any
 
 import graphviz
 
-from autograd_mini import _engine
-from autograd_mini._engine import AnomalyError, Value, _is_real, topological_order
+from autograd_mini._engine import (
+    Value,
+    derivative_formulas,
+    is_real,
+    local_derivatives,
+    set_display_hook,
+    topological_order,
+)
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -281,7 +287,7 @@ def mimebundle(
     return bundle
 
 
-_engine._display_hook = mimebundle  # notebooks now draw every Value as its graph
+set_display_hook(mimebundle)  # notebooks now draw every Value as its graph
 
 
 def run_dot(source: str, fmt: str) -> bytes:
@@ -391,30 +397,19 @@ def _short_label(label: str, key: tuple[str, ...]) -> str:
 
 
 def _edge_labels(node: Value, options: _Options) -> list[str]:
-    """Per operand: the local derivative d(node)/d(operand), and what backprop added to
-    the operand's grad through this edge (the node's grad times that derivative)."""
-    operands = [p.data for p in node.parents]
-    local = _apply_rule(node, 1.0, operands)
-    added = _apply_rule(node, node.grad, operands) if options.show_grad else None
+    """Per operand: the local derivative ∂node/∂operand as its formula from the rule table
+    and its number, and what backprop added to the operand's grad through this edge (the
+    node's grad times that derivative)."""
+    local = local_derivatives(node)
     labels = []
-    for k in range(len(node.parents)):
-        text = f"∂ {_number(local[k], options.precision)}" if local else "∂ undefined"
+    for formula, d in zip(derivative_formulas(node), local):
+        number = "undefined" if d is None else _number(d, options.precision)
+        text = f"∂ {html.escape(formula)} = {number}"
         if options.show_grad:
-            adds = _number(added[k], options.precision) if added else "undefined"
+            adds = "undefined" if d is None else _number(node.grad * d, options.precision)
             text += f"<BR/>adds {adds}"
         labels.append(f"<{text}>")
     return labels
-
-
-def _apply_rule(node: Value, g: float, operands: list[float]) -> list[float] | None:
-    """The node's own chain-rule step on floats; None where the derivative is undefined."""
-    rule = node._rule
-    if rule is None:
-        return None
-    try:
-        return [float(c) for c in rule(g, node.data, *operands)]
-    except (ArithmeticError, AnomalyError):
-        return None
 
 
 def _legend(
@@ -550,7 +545,7 @@ def _gradient_checks(
 ) -> dict[int, _Check]:
     index = {node: i for i, node in enumerate(order)}
     parents = [[index[p] for p in node.parents] for node in order]
-    local = [_apply_rule(node, 1.0, [p.data for p in node.parents]) for node in order]
+    local = [local_derivatives(node) for node in order]
     worst: dict[int, _Check] = {}
 
     def record(i: int, analytic: float, numeric: float) -> None:
@@ -569,9 +564,10 @@ def _gradient_checks(
             record(index[leaves[j]], leaves[j].grad, change[-1])
         for i, node in enumerate(order):
             derivatives = local[i]
-            if not node.parents or derivatives is None:
+            if not node.parents or None in derivatives:
                 continue
-            predicted = math.fsum(d * change[p] for d, p in zip(derivatives, parents[i]))
+            known = [d for d in derivatives if d is not None]
+            predicted = math.fsum(d * change[p] for d, p in zip(known, parents[i]))
             record(i, predicted, change[i])
     return worst
 
@@ -665,7 +661,7 @@ def _check_point(inputs: Sequence[float]) -> list[float]:
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence) or not inputs:
         raise TypeError(f"inputs must be a non-empty sequence of numbers, got {inputs!r}")
     for i, x in enumerate(inputs):
-        if not _is_real(x) or not math.isfinite(x):
+        if not is_real(x) or not math.isfinite(x):
             raise ValueError(f"inputs[{i}] must be a finite real number, got {x!r}")
     return [float(x) for x in inputs]
 

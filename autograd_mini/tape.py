@@ -10,8 +10,8 @@ It runs level by level (the dynamic batching of TensorFlow Fold): the nodes of e
 depth and operation form a group, and each group is a handful of vectorised numpy calls
 over a (group size, batch) array. So the number of numpy calls grows with the graph's
 depth, not its size: a dense layer of neurons is one matrix product. The backward pass
-calls the engine's own derivative rules on those arrays (the calculus is written once,
-in `autograd_mini._engine`); only the forward functions have numpy counterparts here.
+runs the rule table's partial derivatives on those arrays (the calculus is written once,
+in `autograd_mini._ops`), and its forward functions on arrays.
 
 >>> import autograd_mini as am
 >>> w = am.Value(2.0, label="w")
@@ -45,8 +45,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from autograd_mini import _engine, losses
-from autograd_mini._engine import Rule, Value, topological_order
+from autograd_mini import losses
+from autograd_mini._engine import Op, Value, dot, gradients, log, ops, sum_, topological_order
 
 Array = npt.NDArray[np.float64]
 Reduction = Literal["mean", "sum", "none"]
@@ -54,84 +54,15 @@ Reduction = Literal["mean", "sum", "none"]
 __all__ = ["Tape", "TapeGradients", "TapeTrainer", "trace"]
 
 
-# ---- numpy forward functions; the rules come from the engine -------------------------
+# ---- the operations come from the rule table -------------------------------------------
 
 
-def _sigmoid(x: Array) -> Array:
-    """The engine's overflow-free sigmoid, on arrays: both branches share e = exp(-|x|)."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _relu(x: Array) -> Array:
-    return np.where(x > 0.0, x, 0.0)
-
-
-def _power(a: Array, b: Array) -> Array:
-    """a ** b with a Value exponent: like the engine, the base must be positive."""
-    if not np.all(a > 0.0):
-        bad = a[~(a > 0.0)].flat[0]
-        raise ValueError(f"pow: with a Value exponent the base must be > 0, got base {bad!r}")
-    return np.power(a, b)
-
-
-def _sum_terms(*terms: Array) -> Array:
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return total
-
-
-def _dot_terms(*operands: Array) -> Array:
-    n = len(operands) // 2  # w_1..w_n, x_1..x_n, and the bias when the count is odd
-    return _sum_terms(*[operands[i] * operands[n + i] for i in range(n)], *operands[2 * n :])
-
-
-# op name -> (numpy forward, engine rule). Constant powers ("**2", ...) are built per exponent.
-_OPS: dict[str, tuple[Callable[..., Array], Rule]] = {
-    "+": (np.add, _engine._d_add),
-    "-": (np.subtract, _engine._d_sub),
-    "*": (np.multiply, _engine._d_mul),
-    "/": (np.divide, _engine._d_div),
-    "**": (_power, _engine._d_pow),
-    "neg": (np.negative, _engine._d_neg),
-    "exp": (np.exp, _engine._d_exp),
-    "log": (np.log, _engine._d_log),
-    "sqrt": (np.sqrt, _engine._d_sqrt),
-    "tanh": (np.tanh, _engine._d_tanh),
-    "sigmoid": (_sigmoid, _engine._d_sigmoid),
-    "relu": (_relu, _engine._d_relu),
-    "abs": (np.abs, _engine._d_abs),
-    "identity": (np.positive, _engine._d_identity),
-    "sum": (_sum_terms, _engine._d_sum),
-    "dot": (_dot_terms, _engine._d_dot),
-}
-
-
-def _exponent(node: Value) -> float:
-    """The fixed exponent n of an ``x ** n`` node: the engine writes it exactly in the op
-    name (``**2``, ``**0.1111111111111111``)."""
-    try:
-        return float(node.op[2:])
-    except ValueError:
-        raise NotImplementedError(
-            f"trace: cannot read the exponent of a {node.op!r} node"
-        ) from None
-
-
-def _op_key(node: Value) -> tuple[str, float]:
-    if node.op.startswith("**") and len(node.parents) == 1:
-        return ("**n", _exponent(node))
-    if node.op not in _OPS:
+def _op_of(node: Value) -> Op:
+    """The rule-table entry of a node, checked to be one the tape can run."""
+    op = ops.get(node.op)
+    if op is None:
         raise NotImplementedError(f"trace: the tape has no batched form of operation {node.op!r}")
-    return (node.op, 0.0)
-
-
-def _forward_and_rule(key: tuple[str, float]) -> tuple[Callable[..., Array], Rule]:
-    op, n = key
-    if op == "**n":
-        return (lambda x: np.power(x, n)), _engine._constant_power_rule(n)[0]
-    return _OPS[op]
+    return op
 
 
 # ---- where a group's operand lives -----------------------------------------------------
@@ -221,18 +152,43 @@ class _Group:
 
 
 class _Elementwise(_Group):
-    """Any operation, operand by operand: numpy forward, the engine's rule backward."""
+    """Any operation, operand by operand: the rule table's forward on arrays, and its
+    partials, run on arrays, times the upstream gradient."""
 
-    __slots__ = ("function", "rule")
+    __slots__ = ("entry", "function")
 
-    def __init__(self, key: tuple[str, float], *args: Any) -> None:
+    def __init__(self, entry: Op, *args: Any) -> None:
         super().__init__(*args)
-        self.function, self.rule = _forward_and_rule(key)
+        self.entry = entry
+        self.function: Callable[..., Any] = entry.array_forward or entry.forward
 
     def forward(self, batched: Array, shared: Array) -> Any:
         args = [rows.gather(batched, shared) for rows in self.operands]
-        (batched if self.batched else shared)[self.out] = self.function(*args)
+        if self.entry.domain is not None:
+            self._check_domain(args)
+        try:
+            result: Array = self.function(*args)
+        except TypeError as error:
+            raise NotImplementedError(
+                f"tape: the forward of {self.op!r} does not take numpy arrays ({error}); "
+                f"give am.defop an array_forward= to batch it"
+            ) from None
+        (batched if self.batched else shared)[self.out] = result
         return args
+
+    def _check_domain(self, args: list[Array]) -> None:
+        """Raise the engine's own domain error, naming the example, for the first example
+        whose operands are outside the operation's domain."""
+        entry = self.entry
+        assert entry.domain is not None
+        valid = np.asarray(entry.domain(*args))
+        if valid.all():
+            return
+        full = [np.broadcast_to(a, valid.shape) for a in args]
+        node, example = np.argwhere(~valid)[0].tolist()
+        error = entry.domain_error(*[float(a[node, example]) for a in full])
+        where = f", example {example}" if self.batched else ""
+        raise type(error)(f"tape: forward of {self.op!r} (level {self.depth}{where}): {error}")
 
     def backward(
         self,
@@ -243,19 +199,16 @@ class _Elementwise(_Group):
         grad_shared: Array,
         only_params: bool,
     ) -> None:
-        contributions = self.rule(g, out, *saved)
-        for rows, c in zip(self.operands, contributions):
+        for rows, d in zip(self.operands, self.entry.local(out, saved)):
             if only_params and not rows.trains:
                 continue
-            if np.ndim(c) == 0:  # a constant such as the 0.0 of d(x**0)/dx
-                c = np.full(g.shape, c)
-            rows.add(grad_batched, grad_shared, c)
+            rows.add(grad_batched, grad_shared, np.broadcast_to(g * d, g.shape))
 
 
 class _Sum(_Group):
     """``sum`` nodes of n terms each, all batched or all shared: one (k, n, B) reduction.
 
-    The engine's `_d_sum` gives every term the upstream gradient; here that is one
+    The rule table's ∂sum/∂term is 1: every term gets the upstream gradient, here one
     broadcast of g over the n terms instead of n separate arrays.
     """
 
@@ -284,7 +237,7 @@ def _add_bias(group: _Group, z: Array, batched: Array, shared: Array) -> None:
 
 
 def _push_to_bias(group: _Group, g: Array, grads: tuple[Array, Array], only_params: bool) -> None:
-    """The bias of w·x + b gets the upstream gradient itself, as in `_d_dot`."""
+    """The bias of w·x + b gets the upstream gradient itself (∂dot/∂b = 1)."""
     if len(group.operands) == 3:
         bias = group.operands[2]
         if bias.trains or not only_params:
@@ -294,7 +247,7 @@ def _push_to_bias(group: _Group, g: Array, grads: tuple[Array, Array], only_para
 class _Dot(_Group):
     """``dot`` nodes w·x (+ b) with n pairs, each side all batched or all shared.
 
-    The engine's `_d_dot` gives w_i the gradient g·x_i and x_i the gradient g·w_i; here
+    The rule table's partials give w_i the gradient g·x_i and x_i the gradient g·w_i; here
     those are two broadcast products over (k, n, B) arrays instead of 2n (k, B) arrays.
     """
 
@@ -328,7 +281,7 @@ class _Dot(_Group):
 class _Dense(_Group):
     """A dense layer's ``dot`` nodes: shared weights W (k, n) against the same n batched
     inputs X (n, B), so the forward is W @ X (+ b) and the backward two matrix products
-    (the sums over i in `_d_dot`'s g·x_i and g·w_i, taken by BLAS)."""
+    (the sums over i of dot's g·x_i and g·w_i, taken by BLAS)."""
 
     __slots__ = ()
 
@@ -515,14 +468,14 @@ class Tape:
         arrays = self._batch(tuple(np.asarray(a, dtype=np.float64)[None] for a in example))
         values = [_nest([Value(v) for v in a.ravel().tolist()], a.shape[1:]) for a in arrays]
         outputs, _ = _as_outputs(self._function(*values))
-        total = outputs[0] if len(outputs) == 1 else _engine.sum_(outputs)
+        total = outputs[0] if len(outputs) == 1 else sum_(outputs)
         # Leaves made while tracing (constants, when params were not named) are new in
         # the fresh run: compare the parameters that the fresh graph uses.
         fresh = set(topological_order(total))
         used = [i for i, p in enumerate(self.params) if self._explicit_params or p in fresh]
         leaves = [v for a in values for v in _flatten(a)] + [self.params[i] for i in used]
         expected_out = np.array([o.data for o in outputs])
-        expected_grads = np.array(_engine.gradients(total, leaves))
+        expected_grads = np.array(gradients(total, leaves))
         seed = np.ones((1, self.n_outputs))
         grads = self.grad(*arrays, reduction="sum", grad_output=seed)
         got_grads = np.concatenate([*(g.ravel() for g in grads.inputs), grads.params[used]])
@@ -595,12 +548,11 @@ class Tape:
         leaf_values[self._param_rows] = np.array([p.data for p in self.params], dtype=np.float64)
         shared[: len(leaf_values), 0] = leaf_values
         saved: list[Any] = []
-        with np.errstate(divide="raise", invalid="raise", over="raise", under="ignore"):
+        # NaN and overflow follow the engine's policy (they propagate as NaN and ±inf);
+        # domain errors are raised by the groups, from the rule table's domain checks.
+        with np.errstate(all="ignore"):
             for group in self._groups:
-                try:
-                    result = group.forward(batched, shared)
-                except FloatingPointError as error:
-                    raise _forward_error(group, error, batched, shared) from None
+                result = group.forward(batched, shared)
                 if keep:
                     saved.append(result)
         return batched, shared, saved
@@ -673,24 +625,6 @@ class Tape:
                         f"tape: backward of {group.op!r} (level {group.depth}): {error}"
                     ) from None
         return grad_batched, grad_shared
-
-
-def _forward_error(
-    group: _Group, error: FloatingPointError, batched: Array, shared: Array
-) -> ArithmeticError | ValueError:
-    """The engine's kind of error for a failed group, naming the operation and example."""
-    with np.errstate(all="ignore"):
-        group.forward(batched, shared)
-    values = (batched if group.batched else shared)[group.out]
-    bad = np.argwhere(~np.isfinite(values))
-    where = f", example {bad[0][1]}" if group.batched and len(bad) else ""
-    text = f"tape: forward of {group.op!r} (level {group.depth}{where}): {error}"
-    message = str(error)
-    if "overflow" in message:
-        return OverflowError(text)
-    if "divide by zero" in message and (group.op == "/" or group.op.startswith("**")):
-        return ZeroDivisionError(text)
-    return ValueError(text)
 
 
 # ---- tracing ---------------------------------------------------------------------------
@@ -841,7 +775,7 @@ def _build(
         trains[node] = any(trains[p] for p in node.parents)
         depth[node] = 1 + max(depth[p] for p in node.parents)
         kinds = tuple(batched[p] for p in node.parents)
-        key = (depth[node], _op_key(node), len(node.parents), kinds)
+        key = (depth[node], _op_of(node).name, len(node.parents), kinds)
         groups.setdefault(key, []).append(node)
     ordered = sorted(groups.items(), key=lambda item: item[0][0])  # stable: by depth
 
@@ -854,8 +788,8 @@ def _build(
         for v in values:
             batched_row[v] = len(batched_row)
     shared_row: dict[Value, int] = {}
-    for (_, op_key, arity, _), nodes in ordered:
-        split = arity - 1 if op_key[0] == "dot" and arity % 2 else arity  # biases after W
+    for (_, name, arity, _), nodes in ordered:
+        split = arity - 1 if name == "dot" and arity % 2 else arity  # biases after W
         operands = [p for node in nodes for p in node.parents[:split]]
         operands += [node.parents[split] for node in nodes if split < arity]
         for p in operands:
@@ -898,13 +832,12 @@ def _make_group(
     trains: dict[Value, bool],
     row: Callable[[Value], int],
 ) -> _Group:
-    level, op_key, arity, kinds = key
-    op = op_key[0] if op_key[0] != "**n" else nodes[0].op
+    level, name, arity, kinds = key
     k = len(nodes)
     first = row(nodes[0])
     out = slice(first, first + k)
     is_batched = batched[nodes[0]]
-    args = (op, level, k, out, is_batched)
+    args = (name, level, k, out, is_batched)
 
     def column(j: int) -> list[int]:
         return [row(node.parents[j]) for node in nodes]
@@ -916,7 +849,6 @@ def _make_group(
         return any(trains[node.parents[start + i]] for node in nodes for i in range(n))
 
     group: _Group
-    name = op_key[0]
     n = arity // 2
     if name == "sum" and len(set(kinds)) == 1:
         group = _Sum(*args)
@@ -942,7 +874,7 @@ def _make_group(
         if arity % 2:  # w·x + b: the biases, one per node
             group.operands.append(_Rows(column(2 * n), (k,), kinds[2 * n], learns(2 * n, 1)))
     else:
-        group = _Elementwise(op_key, *args)
+        group = _Elementwise(ops[name], *args)
         group.operands = [_Rows(column(j), (k,), kinds[j], learns(j, 1)) for j in range(arity)]
     group.trains = any(trains[node] for node in nodes)
     return group
@@ -959,10 +891,10 @@ def _binary_cross_entropy(prob: Any, target: Any) -> Value:
     """`losses.binary_cross_entropy` for one example, keeping both terms whatever the
     target (the scalar loss drops a term whose coefficient is 0, a branch on the data)."""
     terms = [
-        -(t * _engine.log(p) + (1.0 - t) * _engine.log(1.0 - p))
-        for p, t in zip(_listed(prob), _listed(target))
+        -(t * log(p) + (1.0 - t) * log(1.0 - p)) for p, t in zip(_listed(prob), _listed(target))
     ]
-    return terms[0] if len(terms) == 1 else _engine.sum_(terms) / len(terms)
+    mean: Value = terms[0] if len(terms) == 1 else sum_(terms) / len(terms)
+    return mean
 
 
 def _softmax_cross_entropy(logits: Any, one_hot: Any) -> Value:
@@ -972,7 +904,7 @@ def _softmax_cross_entropy(logits: Any, one_hot: Any) -> Value:
     The log-sum-exp shift is a constant from the traced example, which changes rounding
     only (log Σ e^(z - m) + m is the same for every m)."""
     z = _listed(logits)
-    return losses._log_sum_exp(z) - _engine.dot(_listed(one_hot), z)
+    return losses._log_sum_exp(z) - dot(_listed(one_hot), z)
 
 
 def _per_example_loss(loss: str | Callable[[Any, Any], Value]) -> Callable[[Any, Any], Value]:

@@ -22,7 +22,7 @@ from typing import Any
 from tqdm import tqdm
 
 from autograd_mini import losses
-from autograd_mini._engine import Value, _is_real
+from autograd_mini._engine import Value, is_real
 from autograd_mini.nn import Module
 from autograd_mini.optim import SGD, Adam, Optimizer
 from autograd_mini.tape import TapeTrainer
@@ -241,7 +241,7 @@ def accuracy(
 def _label_number(label: object) -> float:
     if isinstance(label, Value):
         return label.data
-    if _is_real(label):  # ints, floats and numpy numbers; not bools
+    if is_real(label):  # ints, floats and numpy numbers; not bools
         return float(label)
     raise ValueError(f"accuracy: a single-output model needs number labels, got {label!r}")
 

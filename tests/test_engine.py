@@ -325,7 +325,7 @@ def test_a_shared_operand_tuple_is_skipped_only_once_its_nodes_are_in_order() ->
     # `_dot` nodes may share operand tuples. Here y reads the inputs tuple that z also
     # reads, and y is reached through z's weight w: when y is walked, z's inputs are still
     # pending, so y must not treat the tuple as done.
-    from autograd_mini._engine import _dot
+    from autograd_mini._engine import dot_node as _dot
 
     x = Value(0.5, "x")
     inputs = (x * 2.0,)
@@ -387,8 +387,6 @@ ERRORS: list[tuple[Callable[[], object], type[Exception], str]] = [
     (lambda: Value(0.0) ** -1, ZeroDivisionError, r"pow: 0\.0 cannot be raised to .* -1\.0"),
     (lambda: Value(-8.0) ** (1 / 3), ValueError, r"pow: negative base -8\.0 with non-integer"),
     (lambda: Value(-2.0) ** Value(2.0), ValueError, r"base must be > 0, got base -2\.0"),
-    (lambda: Value(1000.0).exp(), OverflowError, r"exp: result overflows .* 1000\.0"),
-    (lambda: Value(10.0) ** 400, OverflowError, r"pow: 10\.0 \*\* 400\.0 overflows"),
 ]
 
 

@@ -10,7 +10,6 @@ from hypothesis import given
 
 import autograd_mini as am
 from autograd_mini import Value
-from autograd_mini._engine import _data, _node
 from autograd_mini.testing import Expression, expressions
 
 
@@ -36,13 +35,12 @@ def test_fast_mode_catches_a_wrong_gradient_with_one_direction() -> None:
     assert am.gradcheck(lambda *xs: am.sum([x * x for x in xs]), [1.0, 2.0, 3.0], fast_mode=True)
 
 
-def _square_with_first_order_only_rule(x: Value) -> Value:
-    """x**2 whose rule treats x as a constant: right first derivative, wrong second."""
-
-    def rule(g: float, out: float, a: float) -> tuple[float]:
-        return (g * 2.0 * _data(a),)
-
-    return _node(x.data**2, "square", rule, x)
+# x**2 whose partial treats x as a constant: right first derivative, wrong second.
+_square_with_first_order_only_rule = am.defop(
+    "square_first_order_only",
+    lambda x: x * x,
+    lambda out, x: 2.0 * (x.data if isinstance(x, Value) else x),
+)
 
 
 def test_order_two_catches_a_rule_that_is_only_right_to_first_order() -> None:

@@ -373,10 +373,9 @@ def test_check_finds_a_graph_that_depends_on_the_data() -> None:
     [
         (lambda x: am.log(x), -1.0, ValueError, r"forward of 'log' \(level 1, example 1\)"),
         (lambda x: 1.0 / x, 0.0, ZeroDivisionError, "forward of '/'"),
-        (lambda x: (x - 5.0) ** -1, 5.0, ZeroDivisionError, "forward of '\\*\\*-1'"),
-        (lambda x: am.exp(x), 1000.0, OverflowError, "forward of 'exp'"),
-        (lambda x: (x - 5.0) ** am.Value(2.0), -1.0, ValueError, "base must be > 0"),
-        (lambda x: (x - 5.0) ** 0.5, 1.0, ValueError, "forward of '\\*\\*0.5'"),
+        (lambda x: (x - 5.0) ** -1, 5.0, ZeroDivisionError, r"forward of '\*\*n' \(level 2, ex"),
+        (lambda x: (x - 5.0) ** am.Value(2.0), -1.0, ValueError, r"example 1\): pow: with a"),
+        (lambda x: (x - 5.0) ** 0.5, 1.0, ValueError, r"forward of '\*\*n'.*negative base -4"),
     ],
 )
 def test_domain_errors_name_the_operation(

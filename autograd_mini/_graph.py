@@ -1,0 +1,348 @@
+"""Walking the graph, written once: the topological order, and the passes that read the
+rule table along it (backprop on floats and on Values, forward-mode tangents), plus
+copying a graph flat so that a graph of any depth pickles.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, overload
+
+from autograd_mini import _ops, _value
+
+if TYPE_CHECKING:
+    from autograd_mini._value import Value
+
+
+def topological_order(*roots: Value) -> list[Value]:
+    """Every node the roots depend on, each once, parents before the nodes made from them.
+
+    Iterative (no recursion), so a chain of any depth works. The stack holds the nodes
+    themselves, a node twice when its operands are pending, so a deep walk makes no
+    object per node for Python's garbage collector to rescan. An operand tuple that many
+    `dot` nodes share (a neuron's weights, a layer's inputs) is walked only once.
+
+    >>> import autograd_mini as am
+    >>> x = am.Value(1.0, label="x")
+    >>> [v.label or v.op for v in topological_order(x * x + 1)]
+    ['x', '*', '', '+']
+    """
+    nary = _value.NARY
+    order: list[Value] = []
+    done: set[Value] = set()  # the nodes already in `order`
+    done_tuples: set[int] = set()  # ids of dot operand tuples whose nodes are all in `order`
+    stack: list[Any] = list(reversed(roots))
+    push, pop, extend = stack.append, stack.pop, stack.extend  # bound once: this is hot
+    while stack:
+        node = pop()
+        if node is _OPERANDS_DONE:  # the node under the marker can follow its operands
+            node = pop()
+            done.add(node)
+            order.append(node)
+            continue
+        if node is _TUPLES_DONE:  # the same for a dot that walked its operand tuples
+            node = pop()
+            done.add(node)
+            order.append(node)
+            done_tuples.add(id(node._a))
+            done_tuples.add(id(node._b))
+            continue
+        if node in done:
+            continue
+        a, b = node._a, node._b  # `node.parents`, inlined: this is hot
+        if a is None:  # a leaf has no operands to wait for
+            done.add(node)
+            order.append(node)
+            continue
+        push(node)
+        # the operands not yet in `order`, pushed last first so the first is walked first
+        if b is None:
+            push(_OPERANDS_DONE)
+            if a not in done:
+                push(a)
+        elif b is nary:
+            push(_OPERANDS_DONE)
+            extend([p for p in reversed(a) if p not in done])
+        elif type(b) is tuple:  # a dot: skip a tuple another dot has already put in order
+            walk_a, walk_b = id(a) not in done_tuples, id(b) not in done_tuples
+            push(_TUPLES_DONE if walk_a or walk_b else _OPERANDS_DONE)
+            if walk_b:
+                extend([p for p in reversed(b) if p not in done])
+            if walk_a:
+                extend([p for p in reversed(a) if p not in done])
+        else:
+            push(_OPERANDS_DONE)
+            if b not in done:
+                push(b)
+            if a not in done:
+                push(a)
+    return order
+
+
+# Markers on the stack above a node whose operands are being walked: when one is popped,
+# every operand is in the order, and the node is next. After `_TUPLES_DONE`, a dot's
+# operand tuples are too (marking them any earlier could skip a tuple still pending).
+_OPERANDS_DONE = object()
+_TUPLES_DONE = object()
+
+
+# ---- backprop ---------------------------------------------------------------------------
+
+
+def backward(root: Value, seed: float) -> None:
+    """`Value.backward`: gradients into ``_pending`` first, then, only if every node's
+    partials worked, added into ``.grad`` (so a failed backward changes no gradient)."""
+    order = topological_order(root)
+    root._pending = seed
+    _backprop_floats(order)
+    for node in order:
+        node.grad += node._pending
+        node._pending = 0.0
+
+
+def _backprop_floats(order: list[Value]) -> None:
+    """Backprop on plain floats: push each node's pending gradient into its operands,
+    g · ∂node/∂operand, with the partials from the rule table.
+
+    Visits nodes from the last back, so each node's gradient is complete when its turn
+    comes, and leaves every gradient in ``_pending``. This is the hottest loop in the
+    library: each kind of node (`Op.path`) has its own branch, and `dot`'s partials
+    (w_i gets g·x_i, x_i gets g·w_i, b gets g) are written out in its branch.
+    """
+    unary, constant, binary = _ops.UNARY_PATH, _ops.CONSTANT_PATH, _ops.BINARY_PATH
+    sum_path, dot_path = _ops.SUM_PATH, _ops.DOT_PATH
+    node = None
+    try:
+        for node in reversed(order):
+            op = node._op
+            if op is None:
+                continue
+            g = node._pending
+            path = op.path
+            a = node._a
+            if path == unary:
+                a._pending += g * op.partials[0](node.data, a.data)
+            elif path == binary:
+                b = node._b
+                da, db = op.partials
+                out, x, y = node.data, a.data, b.data
+                a._pending += g * da(out, x, y)
+                b._pending += g * db(out, x, y)
+            elif path == constant:
+                da, db = op.partials
+                a._pending += g * da
+                node._b._pending += g * db
+            elif path == dot_path:
+                b = node._b
+                for w, x in zip(a, b):  # a: weights (then the bias), b: inputs
+                    w._pending += g * x.data
+                    x._pending += g * w.data
+                if len(a) > len(b):
+                    a[-1]._pending += g
+            elif path == sum_path:
+                for term in a:
+                    term._pending += g
+            else:  # another n-ary operation, or a node made under detect_anomaly
+                _push_checked(node, g, [p.data for p in node.parents], node.data)
+    except BaseException as error:
+        _clear_pending(order)
+        if isinstance(error, ArithmeticError) and node is not None:
+            raise _backward_error(node, error) from error
+        raise
+
+
+def _push_checked(node: Value, g: Any, operands: list[Any], out: Any) -> None:
+    """One node's step through `Op.local`: n-ary operations, and nodes made under
+    `detect_anomaly`, whose every contribution is checked."""
+    op = node._op
+    assert op is not None
+    recorded = op if isinstance(op, _ops.Recorded) else None
+    try:
+        contributions = [g * d for d in op.local(out, operands)]
+    except ArithmeticError as error:
+        if recorded is None:
+            raise
+        raise _value.AnomalyError(
+            f"backward of {op.name!r} failed at operands {[_value.data_of(x) for x in operands]}"
+            f" ({type(error).__name__}: {error}); the node was created at {recorded.origin}"
+        ) from error
+    if recorded is not None:
+        for index, c in enumerate(contributions):
+            number = _value.data_of(c)
+            if not math.isfinite(number):
+                raise _value.AnomalyError(
+                    f"backward of {op.name!r} produced {number!r} for its operand {index} "
+                    f"(operands {[_value.data_of(x) for x in operands]}, upstream gradient "
+                    f"{_value.data_of(g)!r}); the node was created at {recorded.origin}"
+                )
+    for parent, c in zip(node.parents, contributions):
+        pending = parent._pending
+        is_zero = type(pending) is float and pending == 0.0
+        parent._pending = c if is_zero else pending + c
+
+
+def _backprop_values(order: list[Value]) -> None:
+    """Backprop whose gradients are Values (``create_graph=True``): the same partials, fed
+    the nodes themselves, build the gradient as a graph that can be differentiated."""
+    node = None
+    try:
+        for node in reversed(order):
+            if node._op is not None:
+                _push_checked(node, node._pending, list(node.parents), node)
+    except BaseException as error:
+        _clear_pending(order)
+        if isinstance(error, ArithmeticError) and node is not None:
+            raise _backward_error(node, error) from error
+        raise
+
+
+def _clear_pending(order: list[Value]) -> None:
+    for node in order:
+        node._pending = 0.0
+
+
+def _backward_error(node: Value, error: ArithmeticError) -> ArithmeticError:
+    """The same kind of error, saying which operation's derivative failed and where."""
+    operands = ", ".join(repr(_value.data_of(p)) for p in node.parents)
+    return type(error)(f"backward of {node.op!r} at operand(s) {operands}: {error}")
+
+
+@overload
+def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = ...) -> list[Any]: ...
+@overload
+def gradients(output: Value, inputs: Value, *, create_graph: bool = ...) -> Any: ...
+def gradients(output: Value, inputs: Value | Sequence[Value], *, create_graph: bool = False) -> Any:
+    """d(output)/d(input) for each input, leaving every ``.grad`` untouched.
+
+    Floats by default. With ``create_graph=True`` each gradient is a Value built from the
+    graph, so it can be differentiated again (the equivalent of PyTorch's
+    ``backward(create_graph=True)`` and ``torch.autograd.grad``). An input the output does
+    not depend on gets 0.0.
+
+    >>> import autograd_mini as am
+    >>> x = am.Value(3.0)
+    >>> gradients(x * x * x, x)
+    27.0
+    >>> dy = gradients(x * x * x, x, create_graph=True)
+    >>> gradients(dy, x)
+    18.0
+    """
+    value_type = _value.Value
+    if not isinstance(output, value_type):
+        raise TypeError(f"gradients: output must be a Value, got {type(output).__name__}")
+    single = isinstance(inputs, value_type)
+    wanted: list[Value] = [inputs] if isinstance(inputs, value_type) else list(inputs)
+    for x in wanted:
+        if not isinstance(x, value_type):
+            raise TypeError(f"gradients: inputs must be Values, got {type(x).__name__} {x!r}")
+    order = topological_order(output)
+    output._pending = 1.0
+    if create_graph:
+        _backprop_values(order)
+    else:
+        _backprop_floats(order)
+    result = [x._pending for x in wanted]
+    _clear_pending(order)
+    return result[0] if single else result
+
+
+# ---- forward mode -------------------------------------------------------------------------
+
+
+def tangents(
+    order: list[Value], seeds: dict[Value, Any], *, create_graph: bool = False
+) -> dict[Value, Any]:
+    """Forward mode along ``order``: each node's tangent is Σ ∂node/∂operand · the
+    operand's tangent, with the same partials backprop uses (a scalar op's JVP and VJP
+    share its local derivative). With ``create_graph`` the partials run on the nodes
+    themselves, so the tangents are Values that can be differentiated again."""
+    tangent: dict[Value, Any] = dict(seeds)
+    for node in order:
+        if node in tangent or node._op is None:
+            continue
+        parents = node.parents
+        total: Any = 0.0
+        incoming = [(tangent[p], i) for i, p in enumerate(parents) if p in tangent]
+        if not incoming:
+            continue
+        if create_graph:
+            local = node._op.local(node, list(parents))
+        else:
+            local = node._op.local(node.data, [p.data for p in parents])
+        for t, i in incoming:
+            term = local[i] * t
+            total = term if type(total) is float and total == 0.0 else total + term
+        tangent[node] = total
+    return tangent
+
+
+# ---- copies and pickles ---------------------------------------------------------------------
+
+
+def reduce_graph(node: Value) -> tuple[Any, ...]:
+    """How `copy` and `pickle` save a node: its leaves as objects (so a parameter stays
+    one object) and every other node of its graph as a flat record, so a graph of any
+    depth is saved without recursion."""
+    if node._a is None:
+        return (_leaf, (node.data, node.grad, node.label))
+    order = topological_order(node)
+    index = {id(n): i for i, n in enumerate(order)}
+    tuples: dict[int, int] = {}  # shared dot operand tuples, kept shared
+    shared: list[list[int]] = []
+    records: list[Any] = []
+    for n in order:
+        if n._a is None:
+            records.append(n)
+            continue
+        a, b = n._a, n._b
+        if b is _value.NARY:
+            operands: Any = ("nary", [index[id(p)] for p in a])
+        elif type(b) is tuple:
+            slots = []
+            for part in (a, b):
+                if id(part) not in tuples:
+                    tuples[id(part)] = len(shared)
+                    shared.append([index[id(p)] for p in part])
+                slots.append(tuples[id(part)])
+            operands = ("dot", slots)
+        elif b is None:
+            operands = ("unary", [index[id(a)]])
+        else:
+            operands = ("binary", [index[id(a)], index[id(b)]])
+        records.append((n._op, operands, n.data, n.grad, n.label))
+    return (_rebuild, (records, shared))
+
+
+def _leaf(data: float, grad: float, label: str) -> Value:
+    out = _value.constant(data)
+    out.grad, out.label = grad, label
+    return out
+
+
+def _rebuild(records: list[Any], shared: list[list[int]]) -> Value:
+    """The graph `reduce_graph` saved; returns its root (the last record)."""
+    nodes: list[Value] = []
+    tuples: dict[int, tuple[Value, ...]] = {}  # shared operand tuples, rebuilt once each
+    for record in records:
+        if isinstance(record, _value.Value):
+            nodes.append(record)
+            continue
+        op, (layout, slots), data, grad, label = record
+        a: Any
+        b: Any
+        if layout == "dot":
+            for s in slots:
+                if s not in tuples:
+                    tuples[s] = tuple(nodes[i] for i in shared[s])
+            a, b = tuples[slots[0]], tuples[slots[1]]
+        elif layout == "nary":
+            a, b = tuple(nodes[i] for i in slots), _value.NARY
+        elif layout == "unary":
+            a, b = nodes[slots[0]], None
+        else:
+            a, b = nodes[slots[0]], nodes[slots[1]]
+        out = _value.constant(data)
+        out.grad, out.label, out._op, out._a, out._b = grad, label, op, a, b
+        nodes.append(out)
+    return nodes[-1]

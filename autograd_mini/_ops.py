@@ -1,0 +1,721 @@
+"""The rule table: every operation the engine knows, each one entry, built-ins and users' alike.
+
+An entry (`Op`) holds the operation's name, its forward function, one local partial
+derivative per operand (∂out/∂operand, a function of the output and the operands, or a
+constant), its domain check and how it prints. Everything else reads the table: backprop
+multiplies the partials by the upstream gradient, forward mode by the tangents, the tape
+runs them on arrays, the renderer and the explorer show them as numbers and, run on
+symbols, as formulas. The partials are written with the library's own operations, so the
+same partial runs on floats, on Values (gradients of gradients), on numpy arrays and on
+symbols.
+
+"Where is the derivative of tanh?": ``am.ops["tanh"]``, or the ``defop("tanh", ...)``
+line below.
+
+>>> import autograd_mini as am
+>>> am.ops["tanh"].formulas()
+['1 − out²']
+>>> am.ops["/"].formulas()
+['1/b', '−out/b']
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, Protocol, overload
+
+from autograd_mini._symbolic import Symbol, call, formula, is_symbolic
+from autograd_mini._value import NARY, Value, _node, as_float, constant, data_of, is_real
+
+Partial = Callable[..., Any] | float
+INF = math.inf
+NAN = math.nan
+
+# How backprop's float loop treats an operation's node (see `autograd_mini._graph`).
+UNARY_PATH, BINARY_PATH, CONSTANT_PATH, SUM_PATH, DOT_PATH, NARY_PATH, RECORDED_PATH = range(7)
+
+
+class Op:
+    """One operation of the rule table (see the module docstring); read it, don't build it:
+    `defop` makes entries."""
+
+    __slots__ = (
+        "arity",
+        "array_forward",
+        "domain",
+        "domain_error",
+        "forward",
+        "name",
+        "operand_names",
+        "partials",
+        "path",
+        "symbol",
+    )
+    __module__ = "autograd_mini"
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., float],
+        partials: tuple[Partial, ...],
+        *,
+        arity: int | None,
+        array_forward: Callable[..., Any] | None,
+        domain: Callable[..., Any] | None,
+        domain_error: Callable[..., Exception],
+        symbol: str,
+        operand_names: tuple[str, ...],
+    ) -> None:
+        self.name = name
+        self.forward = forward  # on floats
+        self.partials: tuple[Any, ...] = partials  # n-ary: one partial(out, operands, i)
+        self.arity = arity  # None: any number of operands
+        self.array_forward = array_forward  # on numpy arrays; None: `forward` itself
+        self.domain = domain  # True where the operands are valid (floats or arrays)
+        self.domain_error = domain_error  # the error for operands outside the domain
+        self.symbol = symbol  # a format for `str.format`, one {} per operand
+        self.operand_names = operand_names
+        kinds = {callable(p) for p in partials}
+        if arity == 1 and kinds == {True}:
+            self.path = UNARY_PATH
+        elif arity == 2 and kinds == {True}:
+            self.path = BINARY_PATH
+        elif arity == 2 and kinds == {False}:
+            self.path = CONSTANT_PATH
+        else:  # n-ary, or constant and computed partials mixed: the general branch
+            self.path = NARY_PATH
+
+    def __repr__(self) -> str:
+        return f"<op {self.name!r}: {', '.join(self.formulas())}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_op_named, (self.name,))  # pickled by name, like a function
+
+    def local(self, out: Any, operands: Sequence[Any]) -> list[Any]:
+        """∂out/∂operand for each operand, evaluated on whatever ``out`` and ``operands``
+        are: floats, Values, numpy arrays or symbols."""
+        if self.arity is None:
+            (d,) = self.partials
+            if not callable(d):
+                return [d] * len(operands)
+            return [d(out, operands, i) for i in range(len(operands))]
+        return [d(out, *operands) if callable(d) else d for d in self.partials]
+
+    def names(self, n: int) -> list[str]:
+        """The names its operands print with, for ``n`` operands."""
+        if self.arity is not None:
+            return list(self.operand_names)
+        if self.name == "dot":
+            k = n // 2
+            extra = ["b"] if n % 2 else []
+            return [f"w{i + 1}" for i in range(k)] + [f"x{i + 1}" for i in range(k)] + extra
+        return [f"t{i + 1}" for i in range(n)]
+
+    def formulas(self, n: int | None = None) -> list[str]:
+        """Each partial as a formula: the partials run on symbols (``1 − out²`` for tanh).
+
+        ``n`` is the number of operands, for an n-ary operation (2 by default).
+        """
+        names = self.names(n if n is not None else 2 + (self.name == "dot") * 2)
+        return [formula(d) for d in self.local(Symbol("out"), [Symbol(s) for s in names])]
+
+
+class Recorded(Op):
+    """An entry as a node made under `detect_anomaly` holds it: the same operation plus the
+    user line that made the node, and backprop checks every gradient it produces."""
+
+    __slots__ = ("op", "origin")
+
+    def __init__(self, op: Op, origin: str) -> None:
+        for field in Op.__slots__:
+            setattr(self, field, getattr(op, field))
+        self.op = op
+        self.origin = origin
+        self.path = RECORDED_PATH
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return self.op.__reduce__()  # where it was made is not part of the graph
+
+
+_table: dict[str, Op] = {}
+
+ops: Mapping[str, Op] = MappingProxyType(_table)
+"""Every operation by name, read-only: ``ops["tanh"].partials``, ``ops["*"].formulas()``."""
+
+
+def _op_named(name: str) -> Op:
+    """The entry called ``name``, for unpickling (a user op must be registered first)."""
+    try:
+        return _table[name]
+    except KeyError:
+        raise ValueError(
+            f"no operation {name!r} is registered: define it with am.defop before loading "
+            f"a graph that uses it"
+        ) from None
+
+
+# ---- registration: the one path for built-in and user operations ---------------------
+
+
+def defop(
+    name: str,
+    forward: Callable[..., float],
+    *partials: Partial,
+    array_forward: Callable[..., Any] | None = None,
+    domain: Callable[..., Any] | None = None,
+    domain_error: Callable[..., Exception] | None = None,
+    symbol: str | None = None,
+    nary: bool = False,
+) -> Any:
+    """Register the operation ``name`` and return a function that applies it.
+
+    ``forward`` computes the value from the operands' values. Each of ``partials`` is
+    ∂out/∂operand for one operand, as ``partial(out, *operands)`` (or a constant):
+    written with Value operations (``am.sigmoid``, ``*``, ...) it runs on floats, on
+    Values (higher-order gradients), on arrays (the tape) and on symbols (formulas).
+    ``domain(*operands)`` is true where the operands are valid (written with comparisons
+    and ``&``/``|`` it works on arrays too); outside it the operation raises
+    ``domain_error(*operands)`` (by default a ValueError naming the operation and the
+    operands). NaN operands should count as valid: NaN propagates. ``array_forward``
+    replaces ``forward`` on numpy arrays; ``symbol`` is how it prints
+    (``"softplus({})"``). With ``nary=True`` the function takes one iterable of operands
+    and there is one partial, ``partial(out, operands, i)``.
+
+    The returned function takes Values (giving a Value node) or numbers (giving a float).
+
+    >>> import math, autograd_mini as am
+    >>> cube = am.defop("cube_doc", lambda x: x**3, lambda out, x: 3 * x * x)
+    >>> x = am.Value(2.0)
+    >>> y = cube(x)
+    >>> y.backward()
+    >>> y.data, x.grad, am.ops["cube_doc"].formulas()
+    (8.0, 12.0, ['3·x²'])
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"defop: name must be a non-empty str, got {name!r}")
+    if name in _table:
+        raise ValueError(f"defop: an operation named {name!r} is already registered")
+    if not callable(forward):
+        raise TypeError(f"defop {name!r}: forward must be callable, got {forward!r}")
+    for i, d in enumerate(partials):
+        if not callable(d) and not is_real(d):
+            raise TypeError(
+                f"defop {name!r}: partial {i} must be a function (out, *operands) or a "
+                f"number, got {d!r}"
+            )
+    arity = None if nary else _arity(forward) or len(partials)
+    if nary and len(partials) != 1:
+        raise ValueError(
+            f"defop {name!r}: an n-ary operation takes one partial (out, operands, i), "
+            f"got {len(partials)}"
+        )
+    if arity == 0:
+        raise ValueError(f"defop {name!r}: give one partial derivative per operand, got none")
+    if arity is not None and len(partials) != arity:
+        raise ValueError(
+            f"defop {name!r}: forward takes {arity} operand(s) but {len(partials)} "
+            f"partial(s) were given (one per operand)"
+        )
+    names = _operand_names(partials, arity)
+    op = Op(
+        name,
+        forward,
+        tuple(float(d) if not callable(d) else d for d in partials),
+        arity=arity,
+        array_forward=array_forward,
+        domain=domain,
+        domain_error=domain_error or _outside(name),
+        symbol=symbol or f"{name}({', '.join(['{}'] * (arity or 1))})",
+        operand_names=names,
+    )
+    _table[name] = op
+    return _function(op)
+
+
+def _arity(forward: Callable[..., Any]) -> int | None:
+    """How many operands ``forward`` takes, or None when Python cannot tell."""
+    try:
+        parameters = list(inspect.signature(forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
+        return None
+    required = [p for p in parameters if p.default is inspect.Parameter.empty]
+    return len(required) or None
+
+
+def _operand_names(partials: tuple[Partial, ...], arity: int | None) -> tuple[str, ...]:
+    """What the operands are called in formulas: the names a partial gives them (``x`` in
+    ``lambda out, x: ...``), else x for one operand, a and b for two, x1, x2, ... beyond."""
+    for d in partials:
+        if callable(d) and arity is not None:
+            try:
+                names = list(inspect.signature(d).parameters)[1:]
+            except (TypeError, ValueError):
+                break
+            if len(names) == arity:
+                return tuple(names)
+            break
+    if arity == 1:
+        return ("x",)
+    if arity == 2:
+        return ("a", "b")
+    return tuple(f"x{i + 1}" for i in range(arity or 0))
+
+
+def _function(op: Op) -> Any:
+    """The public function of ``op``: a Value gives a node, numbers give a float, and
+    arrays and symbols give the operation on arrays and the formula."""
+    forward, domain = op.forward, op.domain
+    function: Callable[..., Any]
+    if op.arity == 1:
+
+        def unary(x: Any) -> Any:
+            if isinstance(x, Value):
+                xd = x.data
+                if domain is not None and not domain(xd):
+                    raise op.domain_error(xd)
+                return _node(forward(xd), op, x)
+            return _apply_other(op, (x,))
+
+        function = unary
+    elif op.arity is None:
+
+        def nary(operands: Iterable[Any]) -> Any:
+            values = tuple(operands)
+            if not values:
+                raise ValueError(f"{op.name}: needs at least one operand")
+            if any(isinstance(v, Value) for v in values):
+                nodes = tuple([v if isinstance(v, Value) else _lifted(v, op) for v in values])
+                datas = [v.data for v in nodes]
+                if domain is not None and not domain(*datas):
+                    raise op.domain_error(*datas)
+                return _node(forward(*datas), op, nodes, NARY)
+            return _apply_other(op, values)
+
+        function = nary
+    else:
+
+        def fixed(*operands: Any) -> Any:
+            if len(operands) != op.arity:
+                raise TypeError(f"{op.name}: takes {op.arity} operands, got {len(operands)}")
+            if any(isinstance(v, Value) for v in operands):
+                nodes = tuple([v if isinstance(v, Value) else _lifted(v, op) for v in operands])
+                datas = [v.data for v in nodes]
+                if domain is not None and not domain(*datas):
+                    raise op.domain_error(*datas)
+                if len(nodes) == 2:
+                    return _node(forward(*datas), op, nodes[0], nodes[1])
+                return _node(forward(*datas), op, nodes, NARY)
+            return _apply_other(op, operands)
+
+        function = fixed
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = (
+        f"The operation {op.name!r} (see ``am.ops[{op.name!r}]``): a Value gives a Value "
+        f"node, numbers give a float."
+    )
+    return function
+
+
+def _lifted(x: object, op: Op) -> Value:
+    if not is_real(x):
+        raise TypeError(
+            f"{op.name}: expected a Value or a real number, got {type(x).__name__} {x!r}"
+        )
+    return constant(x)
+
+
+def _apply_other(op: Op, operands: Sequence[Any]) -> Any:
+    """``op`` on numbers (a float), on symbols (a formula) or on arrays (an array)."""
+    if all(is_real(x) for x in operands):
+        floats = [as_float(x, op.name) for x in operands]
+        if op.domain is not None and not op.domain(*floats):
+            raise op.domain_error(*floats)
+        return op.forward(*floats)
+    if any(is_symbolic(x) for x in operands):
+        return call(op.symbol, *[x if is_symbolic(x) else Symbol(repr(x)) for x in operands])
+    if any(hasattr(x, "__array_namespace__") for x in operands):
+        return (op.array_forward or op.forward)(*operands)
+    bad = next(x for x in operands if not is_real(x))
+    raise TypeError(
+        f"{op.name}: expected a Value or a real number, got {type(bad).__name__} {bad!r}"
+    )
+
+
+class UnaryFunction(Protocol):
+    """The type of a unary operation's function: Value in, Value out; number in, float out."""
+
+    @overload
+    def __call__(self, x: Value) -> Value: ...
+    @overload
+    def __call__(self, x: float) -> float: ...
+    def __call__(self, x: Any) -> Any: ...
+
+
+# ---- helpers the partials use: they work on floats, Values, arrays and symbols --------
+
+
+def _step(x: Any) -> Any:
+    """The derivative of relu: 1 where x > 0, 0 where x <= 0, NaN at NaN (never a node)."""
+    d = data_of(x)
+    if is_symbolic(d):
+        return d > 0
+    if type(d) is float:
+        return 1.0 if d > 0.0 else 0.0 if d <= 0.0 else NAN
+    xp = d.__array_namespace__()
+    return xp.where(xp.isnan(d), d, (d > 0) * 1.0)
+
+
+def _sign(x: Any) -> Any:
+    """The derivative of |x|: −1, 0 or 1, NaN at NaN (never a node)."""
+    d = data_of(x)
+    if is_symbolic(d):
+        return call("sign({})", d)
+    if type(d) is float:
+        return 1.0 if d > 0.0 else -1.0 if d < 0.0 else 0.0 if d == 0.0 else NAN
+    xp = d.__array_namespace__()
+    return xp.where(xp.isnan(d), d, (d > 0) * 1.0 - (d < 0) * 1.0)
+
+
+def _first_max(out: Any, terms: Sequence[Any], i: int) -> Any:
+    """∂ max/∂ term i: 1 for the first term equal to the max, else 0 (never a node)."""
+    if is_symbolic(out):
+        return call("[{} is the max]", terms[i])
+    m = data_of(out)
+    values = [data_of(t) for t in terms]
+    if type(m) is float:
+        first = next((k for k, v in enumerate(values) if v == m), None)
+        if first is None:  # a NaN among the terms: the max is NaN, and so is its derivative
+            return NAN
+        return 1.0 if first == i else 0.0
+    hit = values[i] == m
+    for earlier in values[:i]:
+        hit = hit & (earlier != m)
+    return hit * 1.0
+
+
+# ---- forward functions on floats: overflow gives ±inf, NaN propagates --------------
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return INF
+
+
+def _power(base: float, exponent: float) -> float:
+    """base ** exponent on floats; an overflow gives ±inf like every other operation."""
+    try:
+        result: float = base**exponent
+    except OverflowError:
+        odd = float(exponent).is_integer() and int(exponent) % 2 == 1
+        return -INF if base < 0.0 and odd else INF
+    return result
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = _exp(x)  # x < 0, so e <= 1 and nothing overflows (NaN stays NaN)
+    return e / (1.0 + e)
+
+
+def _relu(x: float) -> float:
+    return 0.0 if x <= 0.0 else x  # NaN is not <= 0, so relu(NaN) is NaN
+
+
+def _fsum(*terms: float) -> float:
+    """The exactly rounded sum; where that overflows or meets inf − inf, the IEEE sum."""
+    try:
+        return math.fsum(terms)
+    except (OverflowError, ValueError):
+        return sum(terms, 0.0)
+
+
+def _max(*terms: float) -> float:
+    for t in terms:
+        if t != t:
+            return t  # NaN propagates
+    return max(terms)
+
+
+def _dot(*operands: float) -> float:
+    n = len(operands) // 2  # w_1..w_n, x_1..x_n, and the bias when the count is odd
+    return _fsum(*[operands[i] * operands[n + i] for i in range(n)], *operands[2 * n :])
+
+
+# ---- forward functions on arrays (numpy, through the array API: no import here) --------
+
+
+def _xp(x: Any) -> Any:
+    return x.__array_namespace__()
+
+
+def _array_sigmoid(x: Any) -> Any:
+    """The overflow-free sigmoid on arrays: both branches share e = exp(−|x|)."""
+    xp = _xp(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _array_relu(x: Any) -> Any:
+    return _xp(x).where(x <= 0.0, 0.0, x)
+
+
+def _array_sum(*terms: Any) -> Any:
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def _array_max(*terms: Any) -> Any:
+    total = terms[0]
+    for term in terms[1:]:
+        total = _xp(term).maximum(total, term)  # NaN propagates, as in the float forward
+    return total
+
+
+def _array_dot(*operands: Any) -> Any:
+    n = len(operands) // 2
+    return _array_sum(*[operands[i] * operands[n + i] for i in range(n)], *operands[2 * n :])
+
+
+# ---- domains: a predicate for floats and arrays, and the error naming op and operand ----
+
+
+def _outside(name: str) -> Callable[..., Exception]:
+    def error(*operands: float) -> Exception:
+        return ValueError(f"{name}: operand(s) {list(operands)} are outside its domain")
+
+    return error
+
+
+def _log_error(x: float) -> Exception:
+    return ValueError(f"log: operand must be > 0, got {x!r}")
+
+
+def _sqrt_error(x: float) -> Exception:
+    return ValueError(f"sqrt: operand must be >= 0, got {x!r}")
+
+
+def _div_error(a: float, b: float) -> Exception:
+    return ZeroDivisionError(f"division: divisor is zero ({a!r} / {b!r})")
+
+
+def _power_valid(base: Any, exponent: Any) -> Any:
+    """0 to a negative power and a negative base to a fractional power are not real."""
+    whole = (exponent % 1 == 0) | (exponent - exponent != 0)  # ±inf and NaN count as whole
+    return ((base != 0) | (exponent >= 0)) & ((base >= 0) | (base != base) | whole)
+
+
+def _power_error(base: float, exponent: float) -> Exception:
+    if base == 0.0:
+        return ZeroDivisionError(f"pow: 0.0 cannot be raised to the negative power {exponent!r}")
+    return ValueError(
+        f"pow: negative base {base!r} with non-integer exponent {exponent!r} is not real"
+    )
+
+
+def _pow_error(base: float, exponent: float) -> Exception:
+    return ValueError(f"pow: with a Value exponent the base must be > 0, got base {base!r}")
+
+
+def _constant_power_partial(out: Any, x: Any, n: Any) -> Any:
+    """∂(x^n)/∂x = n·x^(n − 1), with the exponent a number (0 for x^0, even at x = 0)."""
+    n = data_of(n)
+    if type(n) is float and n == 0.0:
+        return 0.0
+    return n * x ** (n - 1.0)
+
+
+# ==== the built-in operations ==========================================================
+# Each line: name, forward, then ∂out/∂operand for each operand, as (out, *operands).
+
+# ---- arithmetic ----
+add = defop("+", operator.add, 1.0, 1.0, symbol="{} + {}")
+sub = defop("-", operator.sub, 1.0, -1.0, symbol="{} − {}")
+mul = defop("*", operator.mul, lambda out, a, b: b, lambda out, a, b: a, symbol="{}·{}")
+div = defop(
+    "/",
+    operator.truediv,
+    lambda out, a, b: 1.0 / b,
+    lambda out, a, b: -out / b,  # d(a/b)/db = −a/b² = −out/b
+    domain=lambda a, b: b != 0,
+    domain_error=_div_error,
+    symbol="{}/{}",
+)
+power = defop(  # x ** n for a number n; the exponent is a constant operand, not differentiated
+    "**n",
+    _power,
+    _constant_power_partial,
+    0.0,
+    domain=_power_valid,
+    domain_error=_power_error,
+    symbol="{}^{}",
+)
+pow_ = defop(  # a ** b with b a Value
+    "**",
+    _power,
+    lambda out, a, b: b * a ** (b - 1.0),
+    lambda out, a, b: out * log(a),  # d(a^b)/db = a^b · ln a
+    domain=lambda a, b: (a > 0) | (a != a),
+    domain_error=_pow_error,
+    symbol="{}^{}",
+)
+neg = defop("neg", operator.neg, -1.0, symbol="−{}")
+
+# ---- elementwise functions ----
+exp: UnaryFunction = defop(
+    "exp", _exp, lambda out, x: out, array_forward=lambda x: _xp(x).exp(x), symbol="exp({})"
+)
+log: UnaryFunction = defop(
+    "log",
+    math.log,
+    lambda out, x: 1.0 / x,
+    array_forward=lambda x: _xp(x).log(x),
+    domain=lambda x: (x > 0) | (x != x),
+    domain_error=_log_error,
+    symbol="ln({})",
+)
+sqrt: UnaryFunction = defop(
+    "sqrt",
+    math.sqrt,
+    lambda out, x: 1.0 / (2.0 * out),
+    array_forward=lambda x: _xp(x).sqrt(x),
+    domain=lambda x: (x >= 0) | (x != x),
+    domain_error=_sqrt_error,
+    symbol="√({})",
+)
+tanh: UnaryFunction = defop(
+    "tanh",
+    math.tanh,
+    lambda out, x: 1.0 - out * out,
+    array_forward=lambda x: _xp(x).tanh(x),
+    symbol="tanh({})",
+)
+sigmoid: UnaryFunction = defop(
+    "sigmoid",
+    _sigmoid,
+    lambda out, x: out * (1.0 - out),
+    array_forward=_array_sigmoid,
+    symbol="σ({})",
+)
+relu: UnaryFunction = defop(
+    "relu", _relu, lambda out, x: _step(x), array_forward=_array_relu, symbol="relu({})"
+)
+abs_: UnaryFunction = defop(
+    "abs", abs, lambda out, x: _sign(x), array_forward=lambda x: _xp(x).abs(x), symbol="|{}|"
+)
+identity: UnaryFunction = defop("identity", operator.pos, 1.0, symbol="{}")
+
+# ---- n-ary: partial(out, operands, i) ----
+sum_ = defop("sum", _fsum, 1.0, nary=True, array_forward=_array_sum, symbol="Σ")
+max_ = defop("max", _max, _first_max, nary=True, array_forward=_array_max, symbol="max")
+
+
+def _dot_partial(out: Any, operands: Sequence[Any], i: int) -> Any:
+    """d(w·x + b)/dw_i = x_i, d/dx_i = w_i, d/db = 1 (operands: w..., x..., then b)."""
+    n = len(operands) // 2
+    if i < n:
+        return operands[n + i]
+    if i < 2 * n:
+        return operands[i - n]
+    return 1.0
+
+
+defop("dot", _dot, _dot_partial, nary=True, array_forward=_array_dot, symbol="·")
+
+
+def dot(
+    weights: Sequence[Value | float],
+    inputs: Sequence[Value | float],
+    bias: Value | float | None = None,
+) -> Value:
+    """w_1 x_1 + ... + w_n x_n, plus ``bias`` if given, as one node: a neuron's weighted
+    input z, the way PyTorch's ``linear`` is one operation rather than a product and a sum.
+
+    >>> import autograd_mini as am
+    >>> am.dot([am.Value(2.0), am.Value(3.0)], [1.0, -1.0]).data
+    -1.0
+    >>> am.dot([am.Value(2.0), am.Value(3.0)], [1.0, -1.0], bias=0.5).data
+    -0.5
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(
+            f"dot: the two sequences differ in length ({len(weights)} and {len(inputs)})"
+        )
+    n = len(weights)
+    extra = () if bias is None else (bias,)
+    operands = tuple(
+        [v if isinstance(v, Value) else _lifted(v, DOT) for v in (*weights, *inputs, *extra)]
+    )
+    return dot_node((*operands[:n], *operands[2 * n :]), operands[n : 2 * n])
+
+
+def dot_node(params: tuple[Value, ...], inputs: tuple[Value, ...]) -> Value:
+    """`dot` unchecked, for `nn`: ``params`` holds the n weights and then, if there is
+    one, the bias; ``inputs`` the n inputs. The node keeps both tuples as they are, so
+    every example shares its neuron's ``params`` and a layer's neurons share ``inputs``."""
+    data = _fsum(*[w.data * x.data for w, x in zip(params, inputs)])
+    if len(params) > len(inputs):
+        data += params[-1].data
+    return _node(data, DOT, params, inputs)
+
+
+ADD, SUB, MUL, DIV, NEG = (_table[name] for name in ("+", "-", "*", "/", "neg"))
+SUM, DOT, MAX = _table["sum"], _table["dot"], _table["max"]
+SUM.path, DOT.path = SUM_PATH, DOT_PATH  # backprop's loop has a fast branch for each
+
+
+# ---- what one node's edges say: read by render, the explorer and gradcheck ----------------
+
+
+def local_derivatives(node: Value) -> list[float | None]:
+    """∂node/∂parent for each of ``node.parents`` (in that order), as floats; None where
+    the partial cannot be computed there (``sqrt`` at 0, say)."""
+    op = node._op
+    if op is None:
+        return []
+    try:
+        return [float(d) for d in op.local(node.data, [p.data for p in node.parents])]
+    except (ArithmeticError, ValueError):
+        return [None] * len(node.parents)
+
+
+def derivative_formulas(node: Value) -> list[str]:
+    """∂node/∂parent for each parent as a formula in the op's operand names (``1 − out²``
+    for tanh, ``b`` and ``a`` for a product, ``n·x^(n − 1)`` with n written out for
+    ``x ** n``), from the rule table's partials run on symbols."""
+    op = node._op
+    if op is None:
+        return []
+    n = len(node.parents)
+    operands: list[Any] = [Symbol(name) for name in op.names(n)]
+    if op.name == "**n":  # the exponent is part of the operation: show its number
+        operands[1] = node.parents[1].data
+    return [formula(d) for d in op.local(Symbol("out"), operands)]
+
+
+def forward_of(node: Value) -> Callable[..., float] | None:
+    """The float forward function of the node's operation (None for a leaf), taking the
+    operands' values positionally, domain check included."""
+    op = node._op
+    if op is None:
+        return None
+    forward, domain = op.forward, op.domain
+    if domain is None:
+        return forward
+
+    def checked(*operands: float) -> float:
+        if not domain(*operands):
+            raise op.domain_error(*operands)
+        return forward(*operands)
+
+    return checked

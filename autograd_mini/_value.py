@@ -1,0 +1,384 @@
+"""The `Value` node: a number, its gradient, and the operation and operands that made it.
+
+A node knows nothing of calculus: its operation is an entry of the rule table
+(`autograd_mini._ops`), and backprop (`autograd_mini._graph`) reads the partial
+derivatives from there. This module also holds the two modes that change how nodes are
+made: `no_grad` (no graph is recorded) and `detect_anomaly` (each node remembers the
+line that made it, and backprop checks every gradient).
+"""
+
+from __future__ import annotations
+
+import linecache
+import numbers
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeGuard
+
+if TYPE_CHECKING:
+    from autograd_mini._ops import Op
+
+
+class AnomalyError(RuntimeError):
+    """Raised inside `detect_anomaly()` when backprop produces a NaN or an infinity, or a
+    derivative cannot be computed; the message names the operation and where it was made."""
+
+    __module__ = "autograd_mini"
+
+
+class Value:
+    """A scalar in a computation graph: its value, its gradient, and how it was made.
+
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x + 1
+    >>> y.backward()
+    >>> y.data, x.grad
+    (10.0, 6.0)
+    """
+
+    # Operands live in two slots, not a tuple: one GC-tracked object per node, not two,
+    # halves what Python's cyclic garbage collector has to scan in a big graph.
+    # Unary: _a = x, _b = None. Binary: _a, _b. sum, max: _a = tuple of terms, _b = NARY.
+    # dot: _a = tuple of weights (then the bias, if any), _b = tuple of inputs; these
+    # tuples are shared, not copied (a neuron's parameters, a layer's inputs).
+    __slots__ = ("_a", "_b", "_op", "_pending", "data", "grad", "label")
+    __module__ = "autograd_mini"
+    __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
+
+    data: float
+    grad: float
+    label: str
+    _op: Op | None
+    _a: Any
+    _b: Any
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
+        self.data = data if type(data) is float else as_float(data, "Value")
+        self.grad = 0.0
+        self.label = label
+        self._op = None
+        self._a = self._b = None
+        self._pending: Any = 0.0  # this backward pass's gradient, before it is pushed on
+
+    @property
+    def op(self) -> str:
+        """The name of the operation that made this node ("" for a leaf)."""
+        return "" if self._op is None else self._op.name
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The operands this node was computed from, in order (``x * x`` lists x twice)."""
+        a, b = self._a, self._b
+        if a is None:
+            return ()
+        if b is None:
+            return (a,)
+        if b is NARY:
+            return tuple(a)  # the same tuple, not a copy
+        if type(b) is tuple:  # dot: weights, inputs, then the bias
+            n = len(b)
+            return (*a[:n], *b, *a[n:])
+        return (a, b)
+
+    @property
+    def origin(self) -> str | None:
+        """The line of user code that made this node, when made under `detect_anomaly`."""
+        return getattr(self._op, "origin", None)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        op = f", op={self.op!r}" if self._op is not None else ""
+        return f"Value({self.data!r}, grad={self.grad!r}{label}{op})"
+
+    # ---- copies and pickles: the graph is saved flat, so any depth works -------------
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _graph.reduce_graph(self)
+
+    def __copy__(self) -> Value:
+        """A new node with the same value, gradient, label, operation and operands."""
+        out: Value = _new_value(Value)
+        out.data, out.grad, out.label, out._pending = self.data, self.grad, self.label, 0.0
+        out._op, out._a, out._b = self._op, self._a, self._b
+        return out
+
+    # ---- arithmetic: each builds one node of a rule-table operation ------------------
+
+    def __add__(self, other: Value | float) -> Value:
+        if not isinstance(other, Value):
+            if not is_real(other):
+                return NotImplemented
+            other = constant(other)
+        return _node(self.data + other.data, _ops.ADD, self, other)
+
+    def __sub__(self, other: Value | float) -> Value:
+        if not isinstance(other, Value):
+            if not is_real(other):
+                return NotImplemented
+            other = constant(other)
+        return _node(self.data - other.data, _ops.SUB, self, other)
+
+    def __mul__(self, other: Value | float) -> Value:
+        if not isinstance(other, Value):
+            if not is_real(other):
+                return NotImplemented
+            other = constant(other)
+        return _node(self.data * other.data, _ops.MUL, self, other)
+
+    def __truediv__(self, other: Value | float) -> Value:
+        out: Value = _ops.div(self, other)
+        return out
+
+    def __pow__(self, exponent: Value | float) -> Value:
+        if not isinstance(exponent, Value) and not is_real(exponent):
+            return NotImplemented
+        out: Value = (_ops.pow_ if isinstance(exponent, Value) else _ops.power)(self, exponent)
+        return out
+
+    def __neg__(self) -> Value:
+        out: Value = _ops.neg(self)
+        return out
+
+    def __radd__(self, other: float) -> Value:
+        return lift(other, "+") + self
+
+    def __rsub__(self, other: float) -> Value:
+        return lift(other, "-") - self
+
+    def __rmul__(self, other: float) -> Value:
+        return lift(other, "*") * self
+
+    def __rtruediv__(self, other: float) -> Value:
+        return lift(other, "/") / self
+
+    def __rpow__(self, base: float) -> Value:
+        return lift(base, "**") ** self
+
+    # ---- elementwise functions (entries of the rule table) ---------------------------
+
+    def exp(self) -> Value:
+        """e to the power of this value (inf past about 709)."""
+        return _ops.exp(self)
+
+    def log(self) -> Value:
+        """Natural logarithm; the value must be > 0."""
+        return _ops.log(self)
+
+    def sqrt(self) -> Value:
+        """Square root; the value must be >= 0."""
+        return _ops.sqrt(self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return _ops.tanh(self)
+
+    def sigmoid(self) -> Value:
+        """Logistic sigmoid 1 / (1 + e^-x), computed without overflow."""
+        return _ops.sigmoid(self)
+
+    def relu(self) -> Value:
+        """max(0, x); its derivative at 0 is taken as 0."""
+        return _ops.relu(self)
+
+    def abs(self) -> Value:
+        """|x|; its derivative at 0 is taken as 0."""
+        return _ops.abs_(self)
+
+    def __abs__(self) -> Value:
+        return _ops.abs_(self)
+
+    def detach(self) -> Value:
+        """A new leaf with this value (and label): gradients do not flow through it."""
+        return Value(self.data, self.label)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter display: the graph once `autograd_mini.render` is loaded, else the repr."""
+        if display_hook is None:
+            return {"text/plain": repr(self)}
+        return display_hook(self, include, exclude)
+
+    # ---- backprop --------------------------------------------------------------------
+
+    def backward(self, gradient: float = 1.0) -> None:
+        """Add ``gradient`` · d(self)/d(node) to ``node.grad`` for every node this value
+        depends on (``gradient`` is the upstream seed, 1.0 by default).
+
+        Gradients accumulate across calls and across fan-out, as in PyTorch; reset them
+        with `zero_grad`. If backprop raises, every ``.grad`` is left as it was. For
+        gradients that are themselves differentiable, see `gradients(...,
+        create_graph=True)`.
+        """
+        _graph.backward(self, as_float(gradient, "backward: gradient"))
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0.0 on this value and every node it depends on."""
+        for node in _graph.topological_order(self):
+            node.grad = 0.0
+
+
+_new_value = object.__new__
+
+# Filled in by autograd_mini.render (through `set_display_hook`), so notebooks draw a
+# Value as its graph while the engine itself knows nothing of rendering.
+display_hook: Callable[[Value, Any, Any], dict[str, str]] | None = None
+
+
+def set_display_hook(hook: Callable[[Value, Any, Any], dict[str, str]]) -> None:
+    """Make ``hook(value, include, exclude)`` the Jupyter display of every Value."""
+    global display_hook
+    display_hook = hook
+
+
+class _NaryMarker:
+    """The ``_b`` of a `sum` or `max` node, whose ``_a`` holds the tuple of its terms.
+
+    One instance exists; copies and pickles give that instance back.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NARY"
+
+    def __reduce__(self) -> str:
+        return "NARY"  # pickled as a reference to this module's NARY
+
+
+NARY = _NaryMarker()
+
+# Nonzero while `no_grad` or `detect_anomaly` is active: node creation then takes its
+# slow path. One global read per node is all the two modes cost when off.
+_modes = 0
+_no_grad_depth = 0
+_anomaly_depth = 0
+
+
+def _node(data: float, op: Op, a: Any = None, b: Any = None) -> Value:
+    """Make the node ``op(a, b)`` with value ``data`` without checking its inputs: the
+    fast path every operation takes. ``a`` and ``b`` are the operands (see ``__slots__``)."""
+    out: Value = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._pending = 0.0
+    if _modes:
+        if _no_grad_depth:  # a leaf: nothing to backprop through
+            out._op = out._a = out._b = None
+            return out
+        op = _ops.Recorded(op, _user_frame())
+    out._op = op
+    out._a = a
+    out._b = b
+    return out
+
+
+def constant(x: float) -> Value:
+    """A leaf holding a plain number met in an operation (no checks: the caller's job)."""
+    out: Value = _new_value(Value)
+    out.data = x if type(x) is float else as_float(x, "constant")
+    out.grad = 0.0
+    out.label = ""
+    out._pending = 0.0
+    out._op = out._a = out._b = None
+    return out
+
+
+def is_real(x: object) -> TypeGuard[float]:
+    """True for int, float and numpy real scalars; False for bool, complex, str, ..."""
+    t = type(x)
+    return t is float or t is int or (isinstance(x, numbers.Real) and t is not bool)
+
+
+def as_float(x: object, who: str) -> float:
+    """``x`` as a float; a TypeError naming ``who`` for anything but a real number.
+
+    An integer too large for a float becomes ±inf, as any other overflow does.
+    """
+    if type(x) is float:
+        return x
+    if is_real(x):
+        try:
+            return float(x)
+        except OverflowError:
+            return float("inf") if x > 0 else float("-inf")
+    raise TypeError(
+        f"{who} needs a real number (int, float or numpy real scalar), got {type(x).__name__} {x!r}"
+    )
+
+
+def lift(x: object, op: str) -> Value:
+    """Wrap a plain number met on the left of an operator."""
+    if not is_real(x):
+        raise TypeError(f"unsupported operand for {op}: {type(x).__name__} {x!r} and Value")
+    return constant(x)
+
+
+def data_of(x: Any) -> Any:
+    """The number inside a Value; anything else as it is (float, numpy array, formula)."""
+    return x.data if isinstance(x, Value) else x
+
+
+# ---- the two modes -------------------------------------------------------------------
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block, operations compute values only: every result is a leaf with no
+    parents, so nothing is kept for backprop (cheaper, like ``torch.no_grad()``).
+
+    >>> x = Value(2.0)
+    >>> with no_grad():
+    ...     y = x * x
+    >>> y.data, y.parents
+    (4.0, ())
+    """
+    global _modes, _no_grad_depth
+    _no_grad_depth += 1
+    _modes += 1
+    try:
+        yield
+    finally:
+        _no_grad_depth -= 1
+        _modes -= 1
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Within this block, nodes remember the user line that made them, and backprop
+    raises `AnomalyError` naming that line when an operation's gradient is NaN or inf, or
+    its derivative raises (a division by zero, say).
+
+    Outside it nothing is recorded: nodes made here keep checking when used later.
+    """
+    global _modes, _anomaly_depth
+    _anomaly_depth += 1
+    _modes += 1
+    try:
+        yield
+    finally:
+        _anomaly_depth -= 1
+        _modes -= 1
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_frame() -> str:
+    """'file:line in function: source' for the nearest caller outside this package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return "<unknown>"
+    filename, lineno = frame.f_code.co_filename, frame.f_lineno
+    source = linecache.getline(filename, lineno).strip()
+    return f'File "{filename}", line {lineno}, in {frame.f_code.co_name}: {source}'
+
+
+# Imported last: the rule table and the traversal build on the names above, and a Value's
+# methods reach them only when called.
+from autograd_mini import _graph, _ops  # noqa: E402
