@@ -30,6 +30,7 @@ from autograd_mini._ops import (
     sqrt,
     sum_,
     tanh,
+    xlogy,
 )
 from autograd_mini._value import (
     NARY,
@@ -80,4 +81,5 @@ __all__ = [
     "tangents",
     "tanh",
     "topological_order",
+    "xlogy",
 ]

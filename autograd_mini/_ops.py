@@ -450,6 +450,31 @@ def _dot(*operands: float) -> float:
     return _fsum(*[operands[i] * operands[n + i] for i in range(n)], *operands[2 * n :])
 
 
+def _xlogy(x: float, y: float) -> float:
+    return 0.0 if x == 0.0 and y == y else x * math.log(y)
+
+
+def _nonzero(x: Any) -> Any:
+    """1 where x is not 0, else 0 (never a node)."""
+    d = data_of(x)
+    if is_symbolic(d):
+        return call("[{} ≠ 0]", d)
+    return (d != 0) * 1.0
+
+
+def _ratio(x: Any, y: Any) -> Any:
+    """x / y, and 0 where x is 0 (so 0/0 is 0: the term x·ln y is absent there)."""
+    d = data_of(x)
+    if is_symbolic(d) or type(d) is float:
+        return x / y if is_symbolic(d) or d != 0.0 else 0.0
+    xp = _xp(d)
+    return xp.where(d == 0, 0.0, x / xp.where(d == 0, 1.0, y))
+
+
+def _xlogy_error(x: float, y: float) -> Exception:
+    return ValueError(f"xlogy: y must be > 0 where x is not 0, got x = {x!r}, y = {y!r}")
+
+
 # ---- forward functions on arrays (numpy, through the array API: no import here) --------
 
 
@@ -466,6 +491,11 @@ def _array_sigmoid(x: Any) -> Any:
 
 def _array_relu(x: Any) -> Any:
     return _xp(x).where(x <= 0.0, 0.0, x)
+
+
+def _array_xlogy(x: Any, y: Any) -> Any:
+    xp = _xp(x) if hasattr(x, "__array_namespace__") else _xp(y)
+    return xp.where(x == 0, 0.0, x * xp.log(xp.where(x == 0, 1.0, y)))
 
 
 def _array_sum(*terms: Any) -> Any:
@@ -614,6 +644,18 @@ abs_: UnaryFunction = defop(
     "abs", abs, lambda out, x: _sign(x), array_forward=lambda x: _xp(x).abs(x), symbol="|{}|"
 )
 identity: UnaryFunction = defop("identity", operator.pos, 1.0, symbol="{}")
+
+# x·ln y, and 0 wherever x is 0 (even at y = 0): cross-entropy's terms without a branch
+xlogy: Callable[..., Any] = defop(
+    "xlogy",
+    _xlogy,
+    lambda out, x, y: xlogy(_nonzero(x), y),  # ln y, and 0 where x = 0, as in PyTorch
+    lambda out, x, y: _ratio(x, y),  # x / y, and 0 where x = 0
+    array_forward=_array_xlogy,
+    domain=lambda x, y: (y > 0) | (x == 0) | (x != x) | (y != y),
+    domain_error=_xlogy_error,
+    symbol="xlogy({}, {})",
+)
 
 # ---- n-ary: partial(out, operands, i) ----
 sum_ = defop("sum", _fsum, 1.0, nary=True, array_forward=_array_sum, symbol="Σ")

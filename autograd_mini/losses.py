@@ -3,6 +3,11 @@
 Each takes one example or a batch (a list of examples) and a ``reduction``: ``"sum"``
 adds the per-term (or per-example) losses, ``"mean"`` averages them.
 
+Every loss builds the same graph whatever the data: the stable formulas shift by a
+``max`` node rather than by a number read off the data, and no term is left out for a
+particular target. So one definition serves the scalar engine and the tape (which
+replays one traced graph for every example).
+
 >>> import autograd_mini as am
 >>> from autograd_mini.losses import mse
 >>> p = am.Value(0.8)
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd_mini._engine import Value, exp, is_real, log, sum_
+from autograd_mini._engine import Value, dot, exp, is_real, log, max_, sum_, xlogy
 
 Scalar = Value | float
 REDUCTIONS = ("sum", "mean")
@@ -103,8 +108,8 @@ def binary_cross_entropy(prob: Any, target: Any, reduction: str = "sum") -> Valu
 
     Nothing is clamped: a term that would be infinite (p = 0 with y > 0, or p = 1 with
     y < 1) raises ValueError naming p and y; use `binary_cross_entropy_with_logits`,
-    which never overflows. A term whose coefficient y or 1 − y is exactly 0 is left out,
-    so p = 1 with y = 1 gives loss 0 and gradient −1.
+    which never overflows. Each term is ``xlogy``: y·log p is 0 where y is 0, so p = 1
+    with y = 1 gives loss 0 and gradient −1, with the same graph for every target.
 
     >>> import autograd_mini as am
     >>> round(binary_cross_entropy(am.Value(0.5), 1.0).data, 6)   # ln 2
@@ -121,24 +126,17 @@ def binary_cross_entropy(prob: Any, target: Any, reduction: str = "sum") -> Valu
                 f"use binary_cross_entropy_with_logits on the pre-sigmoid value"
             )
         p = _as_value(p)
-        parts = []
-        if yv != 0.0:
-            parts.append(y * log(p))
-        if yv != 1.0:
-            parts.append((1.0 - y) * log(1.0 - p))
-        term = parts[0] if len(parts) == 1 else parts[0] + parts[1]
-        terms.append(-term)
+        terms.append(-(xlogy(y, p) + xlogy(1.0 - y, 1.0 - p)))
     return _reduce(terms, reduction, who)
 
 
 def binary_cross_entropy_with_logits(logit: Any, target: Any, reduction: str = "sum") -> Value:
     """Binary cross-entropy of sigmoid(z) against y, computed from the logit z.
 
-    Written as (1 − y) z + log(1 + e^−z) for z ≥ 0 and −y z + log(1 + e^z) for z < 0:
-    the same smooth function either way, where e never sees a positive power, so the
-    loss and its gradient σ(z) − y stay finite for any finite z (|z| = 1e4 included).
-    (The branch-free form relu(z) − yz + log(1 + e^−|z|) would give the wrong gradient
-    at exactly z = 0, where relu and |·| have kinks.)
+    Written as log(e⁰ + eᶻ) − y z, with the log-sum-exp shifted by m = max(0, z) (a
+    ``max`` node): m + log(e^−m + e^(z−m)), where e never sees a positive power. So the
+    loss and its gradient σ(z) − y stay finite for any finite z (|z| = 1e4 included),
+    and the gradient does not depend on which side of 0 z is (∂/∂m is 0).
 
     >>> import autograd_mini as am
     >>> z = am.Value(1e4)
@@ -152,10 +150,7 @@ def binary_cross_entropy_with_logits(logit: Any, target: Any, reduction: str = "
     for z, y in _pairs(logit, target, who):
         _check_probability(y, who, "target")
         z = _as_value(z)
-        if z.data >= 0.0:
-            terms.append((1.0 - y) * z + log(1.0 + exp(-z)))
-        else:
-            terms.append(log(1.0 + exp(z)) - y * z)
+        terms.append(_log_sum_exp([Value(0.0), z]) - y * z)
     return _reduce(terms, reduction, who)
 
 
@@ -177,7 +172,7 @@ def _is_batch(logits: object) -> bool:
 
 
 def _softmax_one(logits: list[Value]) -> list[Value]:
-    m = max(v.data for v in logits)  # a constant shift: e^(z - m) never overflows
+    m = max_(logits)  # e^(z − m) never overflows; the shift cancels in the ratio
     exps = [exp(v - m) for v in logits]
     total = sum_(exps)
     return [e / total for e in exps]
@@ -200,7 +195,10 @@ def softmax(logits: Any) -> Any:
 
 
 def _log_sum_exp(logits: list[Value]) -> Value:
-    m = max(v.data for v in logits)
+    """log Σ e^z as m + log Σ e^(z − m), m = max z: finite for any finite logits. m is a
+    node, not a number read off the data, so the graph is the same for every example
+    (and its gradient through m is 0: the shift cancels)."""
+    m: Value = max_(logits)
     total: Value = sum_([exp(v - m) for v in logits])
     return log(total) + m
 
@@ -217,12 +215,29 @@ def _check_class(target: object, k: int, who: str, where: str) -> int:
     return t
 
 
+def _one_hot(target: object, k: int, who: str, where: str) -> list[Any]:
+    """The target of one example as a one-hot row: from a class index, or as given."""
+    if not isinstance(target, list | tuple):
+        t = _check_class(target, k, who, where)
+        return [1.0 if i == t else 0.0 for i in range(k)]
+    row = _as_list(target, who, "target")
+    if len(row) != k or not all(_is_scalar(v) for v in row):
+        raise ValueError(
+            f"{who}: target{where} must be a class index or a one-hot row of {k} numbers, "
+            f"got {target!r:.80}"
+        )
+    return row
+
+
 def softmax_cross_entropy(logits: Any, target_class: Any, reduction: str = "sum") -> Value:
     """−log softmax(z)[target] = logsumexp(z) − z_target: the multi-class cross-entropy.
 
-    One example: a list of logits and an int class. A batch: a list of logit lists and a
-    list of ints; ``"mean"`` divides by the number of examples. Log-sum-exp is taken after
-    subtracting max z, so logits of ±1e4 give finite losses and gradients softmax(z) − onehot.
+    One example: a list of logits and a target, an int class or a one-hot row (a
+    probability row works too: the cross-entropy against it). A batch: a list of logit
+    lists and a list of targets; ``"mean"`` divides by the number of examples. The
+    target's logit is picked as a dot product with the one-hot row, so the graph is the
+    same whatever the class; log-sum-exp is shifted by max z, so logits of ±1e4 give
+    finite losses and gradients softmax(z) − onehot.
 
     >>> import autograd_mini as am
     >>> z = [am.Value(0.0), am.Value(0.0)]
@@ -249,6 +264,10 @@ def softmax_cross_entropy(logits: Any, target_class: Any, reduction: str = "sum"
     for i, (row, target) in enumerate(zip(rows, targets)):
         values = _logit_list(row, who)
         where = f"[{i}]" if batch else ""
-        t = _check_class(target, len(values), who, where)
-        terms.append(_log_sum_exp(values) - values[t])
+        one_hot = _one_hot(target, len(values), who, where)
+        terms.append(_log_sum_exp(values) - dot(one_hot, values))
     return _reduce(terms, reduction, who)
+
+
+CLASS_TARGETS = frozenset({softmax_cross_entropy})
+"""The losses whose targets are class indices (the tape's trainer one-hot encodes them)."""

@@ -45,13 +45,12 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from autograd_mini import losses
-from autograd_mini._engine import Op, Value, dot, gradients, log, ops, sum_, topological_order
+from autograd_mini._engine import Op, Value, gradients, ops, sum_, topological_order
 
 Array = npt.NDArray[np.float64]
 Reduction = Literal["mean", "sum", "none"]
 
-__all__ = ["Tape", "TapeGradients", "TapeTrainer", "trace"]
+__all__ = ["Tape", "TapeGradients", "trace"]
 
 
 # ---- the operations come from the rule table -------------------------------------------
@@ -878,110 +877,3 @@ def _make_group(
         group.operands = [_Rows(column(j), (k,), kinds[j], learns(j, 1)) for j in range(arity)]
     group.trains = any(trains[node] for node in nodes)
     return group
-
-
-# ---- training: what fit(..., engine="tape") runs for each batch ------------------------
-
-
-def _listed(x: Any) -> list[Any]:
-    return list(x) if isinstance(x, list | tuple) else [x]
-
-
-def _binary_cross_entropy(prob: Any, target: Any) -> Value:
-    """`losses.binary_cross_entropy` for one example, keeping both terms whatever the
-    target (the scalar loss drops a term whose coefficient is 0, a branch on the data)."""
-    terms = [
-        -(t * log(p) + (1.0 - t) * log(1.0 - p)) for p, t in zip(_listed(prob), _listed(target))
-    ]
-    mean: Value = terms[0] if len(terms) == 1 else sum_(terms) / len(terms)
-    return mean
-
-
-def _softmax_cross_entropy(logits: Any, one_hot: Any) -> Value:
-    """`losses.softmax_cross_entropy` for one example with a one-hot target: the scalar
-    loss picks the logit of an int class, an index the tape cannot replay for other
-    labels; ``dot(one_hot, z)`` picks it with arithmetic (exactly: the other terms are 0).
-    The log-sum-exp shift is a constant from the traced example, which changes rounding
-    only (log Σ e^(z - m) + m is the same for every m)."""
-    z = _listed(logits)
-    return losses._log_sum_exp(z) - dot(_listed(one_hot), z)
-
-
-def _per_example_loss(loss: str | Callable[[Any, Any], Value]) -> Callable[[Any, Any], Value]:
-    if loss == "mse":
-        return lambda out, t: losses.mse(out, t, reduction="mean")
-    if loss == "binary_cross_entropy":
-        return _binary_cross_entropy
-    if loss == "binary_cross_entropy_with_logits":
-        return lambda out, t: losses.binary_cross_entropy_with_logits(out, t, reduction="mean")
-    if loss == "softmax_cross_entropy":
-        return _softmax_cross_entropy
-    if isinstance(loss, str) or not callable(loss):
-        raise ValueError(f"engine='tape': unknown loss {loss!r}")
-    custom = loss
-    return lambda out, t: custom([out], [t])
-
-
-class TapeTrainer:
-    """The per-batch work of ``fit(..., engine="tape")``: the model and the loss of one
-    example traced once, then run on each batch.
-
-    `loss` computes a batch's mean loss and its parameter gradients in one batched pass;
-    `backward` then adds those gradients into the parameters' ``.grad`` (what
-    ``batch_loss.backward()`` does on the scalar path), ready for an optimizer step.
-    A loss given as a callable is called on one example at a time, as ``loss([out], [y])``,
-    so it must average over examples (as every named loss with ``reduction="mean"`` does)
-    and build the same graph whatever the target (no branch on the target's value).
-    """
-
-    def __init__(
-        self,
-        model: Callable[[Any], Any],
-        inputs: Any,
-        y: Any,
-        loss: str | Callable[[Any, Any], Value],
-        params: Sequence[Value],
-    ) -> None:
-        self.inputs = np.asarray(inputs, dtype=np.float64)
-        if self.inputs.ndim != 2:
-            raise ValueError(
-                f"engine='tape': the inputs must be a list of rows, got shape {self.inputs.shape}"
-            )
-        per_example = _per_example_loss(loss)
-        if loss == "softmax_cross_entropy":
-            classes = len(_listed(model(self.inputs[0].tolist())))
-            labels = [int(c) for c in y]
-            bad = [c for c in labels if not 0 <= c < classes]
-            if bad:
-                raise ValueError(
-                    f"softmax_cross_entropy: class {bad[0]} out of range for {classes}"
-                )
-            self.targets = np.eye(classes)[labels]
-        else:
-            self.targets = np.asarray(y, dtype=np.float64)
-
-        def example_loss(x: Any, t: Any) -> Value:
-            return per_example(model(x), t)
-
-        self.tape = trace(example_loss, self.inputs[0], self.targets[0], params=params)
-        self._grads: Array = np.zeros(len(self.tape.params))
-        # Replay check on a few examples with other targets: a loss or model whose
-        # graph depends on the data fails here rather than training wrongly.
-        firsts: dict[bytes, int] = {}
-        for i, t in enumerate(self.targets[:1000]):
-            firsts.setdefault(t.tobytes(), i)
-        for i in list(firsts.values())[:3]:
-            self.tape.check(self.inputs[i], self.targets[i])
-
-    def loss(self, batch: Sequence[int]) -> float:
-        """The mean loss over the examples ``batch`` (row indices); keeps the gradients."""
-        grads = self.tape.grad(
-            self.inputs[batch], self.targets[batch], reduction="mean", inputs=False
-        )
-        self._grads = grads.params
-        return float(grads.output.mean())
-
-    def backward(self) -> None:
-        """Add the last batch's gradients into the parameters' ``.grad``."""
-        for p, g in zip(self.tape.params, self._grads.tolist()):
-            p.grad += g

@@ -17,15 +17,16 @@ import math
 import random
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
 from tqdm import tqdm
 
 from autograd_mini import losses
-from autograd_mini._engine import Value, is_real
+from autograd_mini._engine import Value, is_real, no_grad
 from autograd_mini.nn import Module
 from autograd_mini.optim import SGD, Adam, Optimizer
-from autograd_mini.tape import TapeTrainer
+from autograd_mini.tape import trace
 
 LossFunction = Callable[[Any, Any], Value]
 
@@ -110,8 +111,8 @@ def fit(
       drawn only when standard error is a terminal.
     - ``callback(epoch, loss)`` runs after each epoch.
     - ``engine="tape"`` traces the model and the loss of one example once
-      (`autograd_mini.tape.TapeTrainer`) and runs each batch with numpy: the same
-      training as the scalar path up to float rounding, hundreds of times faster.
+      (`TapeTrainer`) and runs each batch with numpy: the same training as the scalar
+      path up to float rounding, hundreds of times faster.
 
     A loss that becomes NaN or infinite stops training with FloatingPointError.
     """
@@ -129,7 +130,7 @@ def fit(
     loss_function = _loss_function(loss)
     if engine not in ("scalar", "tape"):
         raise ValueError(f"fit: engine must be 'scalar' or 'tape', got {engine!r}")
-    tape = TapeTrainer(model, X, y, loss, model.parameters()) if engine == "tape" else None
+    tape = TapeTrainer(model, X, y, loss) if engine == "tape" else None
     opt = _optimizer(model, optimizer, lr)
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     order = list(range(n))
@@ -256,3 +257,90 @@ def _class_of(label: Any, k: int) -> int:
             raise ValueError(f"accuracy: one-hot label has {len(label)} entries, model has {k}")
         return _argmax([float(v) for v in label])
     return losses._check_class(label, k, "accuracy", "")
+
+
+# ---- the tape engine: what fit(..., engine="tape") runs for each batch --------------------
+
+
+class TapeTrainer:
+    """The per-batch work of ``fit(..., engine="tape")``: the model and the loss of one
+    example traced once (`autograd_mini.tape.trace`), then run on each batch.
+
+    The loss is the very function the scalar path calls, on one example at a time
+    (``loss([output], [target])``); a batch's loss is the mean or the sum of those, as
+    the loss itself combines examples (checked on two examples with the scalar engine).
+    Class targets of `losses.softmax_cross_entropy` are traced as one-hot rows. `loss`
+    computes a batch's loss and its parameter gradients in one batched pass; `backward`
+    adds those gradients into the parameters' ``.grad``, ready for an optimizer step.
+    """
+
+    def __init__(
+        self, model: Module, X: Sequence[Sequence[float]], y: Sequence[Any], loss: Any
+    ) -> None:
+        self.inputs = np.asarray(X, dtype=np.float64)
+        if self.inputs.ndim != 2:
+            raise ValueError(
+                f"engine='tape': the inputs must be a list of rows, got shape {self.inputs.shape}"
+            )
+        loss_function = _loss_function(loss)
+        base = getattr(loss_function, "func", loss_function)  # a functools.partial's loss
+        if base in losses.CLASS_TARGETS and not isinstance(y[0], list | tuple):
+            classes = len(_listed(model(self.inputs[0].tolist())))
+            labels = [losses._check_class(c, classes, "softmax_cross_entropy", "") for c in y]
+            self.targets = np.eye(classes)[labels]
+        else:
+            self.targets = np.asarray(y, dtype=np.float64)
+        self.reduction = _how_examples_combine(loss_function, model, self.inputs, self.targets)
+
+        def example_loss(x: Any, t: Any) -> Value:
+            return loss_function([model(x)], [t])
+
+        self.tape = trace(example_loss, self.inputs[0], self.targets[0], params=model.parameters())
+        self._grads = np.zeros(len(self.tape.params))
+        # Replay check on a few examples with other targets: a loss or model whose
+        # graph depends on the data fails here rather than training wrongly.
+        firsts: dict[bytes, int] = {}
+        for i, t in enumerate(self.targets[:1000]):
+            firsts.setdefault(t.tobytes(), i)
+        for i in list(firsts.values())[:3]:
+            self.tape.check(self.inputs[i], self.targets[i])
+
+    def loss(self, batch: Sequence[int]) -> float:
+        """The loss over the examples ``batch`` (row indices); keeps the gradients."""
+        grads = self.tape.grad(
+            self.inputs[batch], self.targets[batch], reduction=self.reduction, inputs=False
+        )
+        self._grads = grads.params
+        output = grads.output
+        return float(output.mean() if self.reduction == "mean" else output.sum())
+
+    def backward(self) -> None:
+        """Add the last batch's gradients into the parameters' ``.grad``."""
+        for p, g in zip(self.tape.params, self._grads.tolist()):
+            p.grad += g
+
+
+def _listed(x: Any) -> list[Any]:
+    return list(x) if isinstance(x, list | tuple) else [x]
+
+
+def _how_examples_combine(
+    loss: LossFunction, model: Module, inputs: Any, targets: Any
+) -> Literal["mean", "sum"]:
+    """Whether ``loss`` of a batch is the mean or the sum of its per-example losses,
+    found by evaluating it on two examples and on each alone."""
+    if len(inputs) < 2:
+        return "mean"
+    rows = [inputs[i].tolist() for i in (0, 1)]
+    ts = [targets[i].tolist() if targets.ndim > 1 else float(targets[i]) for i in (0, 1)]
+    with no_grad():
+        both = loss([model(x) for x in rows], ts).data
+        each = [loss([model(x)], [t]).data for x, t in zip(rows, ts)]
+    if math.isclose(both, sum(each) / 2, rel_tol=1e-9, abs_tol=1e-12):
+        return "mean"
+    if math.isclose(both, sum(each), rel_tol=1e-9, abs_tol=1e-12):
+        return "sum"
+    raise ValueError(
+        "engine='tape': the loss of a batch is neither the mean nor the sum of its "
+        "examples' losses, so it cannot be traced on one example; use engine='scalar'"
+    )

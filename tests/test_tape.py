@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 import autograd_mini as am
 from autograd_mini import datasets, losses, train
 from autograd_mini.nn import ACTIVATIONS, MLP
-from autograd_mini.tape import Tape, TapeTrainer, _per_example_loss
+from autograd_mini.tape import Tape
 from autograd_mini.testing import Expression, expressions
+from autograd_mini.train import TapeTrainer
 
 REL = 1e-12
 
@@ -152,11 +153,11 @@ def test_random_mlps_match_the_engine(
         p.data += float(rng.normal(scale=0.1))
     X = rng.normal(size=(5, nin))
     y = _targets(loss, rng, 5, k)
-    trainer = TapeTrainer(model, X, y, loss, model.parameters())
-    per_example = _per_example_loss(loss)
+    trainer = TapeTrainer(model, X, y, loss)
+    loss_function = getattr(losses, loss)
 
     def f(x: Any, t: Any) -> am.Value:
-        return per_example(model(x), t)
+        return loss_function([model(x)], [t], reduction="mean")
 
     assert_tape_matches_engine(trainer.tape, f, [X, trainer.targets])
     # the traced per-example loss averaged equals the library's loss on the batch
@@ -396,8 +397,13 @@ def test_a_zero_division_in_backward_names_the_operation() -> None:
 # ---- training --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("given_as", ["name", "function"])
 @pytest.mark.parametrize(("loss", "output_activation"), LOSS_CASES)
-def test_fit_with_the_tape_trains_like_the_scalar_path(loss: str, output_activation: str) -> None:
+def test_fit_with_the_tape_trains_like_the_scalar_path(
+    loss: str, output_activation: str, given_as: str
+) -> None:
+    # A loss given as the library's function (default reduction "sum") trains too: the
+    # tape runs that same definition per example and sums, as the scalar path does.
     X, y = datasets.moons(n=40, noise=0.2, seed=1)
     if loss == "softmax_cross_entropy":
         targets: list[Any] = [int(v) for v in y]
@@ -411,9 +417,9 @@ def test_fit_with_the_tape_trains_like_the_scalar_path(loss: str, output_activat
             model,
             X,
             targets,
-            loss=loss,
+            loss=loss if given_as == "name" else getattr(losses, loss),
             optimizer="adam",
-            lr=0.05,
+            lr=0.05 if given_as == "name" else 0.005,
             epochs=4,
             batch_size=16,
             seed=2,
@@ -433,8 +439,15 @@ def test_fit_rejects_an_unknown_engine_and_a_data_dependent_loss() -> None:
     with pytest.raises(ValueError, match="engine must be"):
         train.fit(model, X, y, epochs=1, progress=False, engine="gpu")
 
-    def label_dependent(predictions: list[am.Value], targets: list[float]) -> am.Value:
-        return losses.binary_cross_entropy(predictions, targets)  # drops 0-weight terms
+    def label_dependent(predictions: list[am.Value], targets: list[Any]) -> am.Value:
+        def value(t: Any) -> float:
+            return t.data if isinstance(t, am.Value) else float(t)
+
+        # a Python branch on the target's value: another target takes another graph
+        terms = [
+            (p - t) ** 2 if value(t) > 0.5 else (p + t) ** 2 for p, t in zip(predictions, targets)
+        ]
+        return am.sum(terms)
 
     with pytest.raises(ValueError, match="depends on its data"):
         train.fit(model, X, y, loss=label_dependent, epochs=1, progress=False, engine="tape")
@@ -461,3 +474,37 @@ def test_digits_with_the_tape_reaches_95_percent_in_ten_epochs() -> None:
     )
     scores = am.trace(model, X_test[0], params=model.parameters()).forward(X_test)
     assert np.mean(scores.argmax(axis=1) == np.array(y_test)) >= 0.95
+
+
+@pytest.mark.parametrize(
+    ("loss", "logits", "targets"),
+    [
+        (
+            "softmax_cross_entropy",
+            [[1e4, -1e4, 0.0], [-800.0, -800.0, -800.0], [0.0, 1.0, 2.0]],
+            [[1, 0, 0], [0, 0, 1], [0, 1, 0]],
+        ),
+        (
+            "binary_cross_entropy_with_logits",
+            [[1e4], [-1e4], [0.0], [-800.0], [35.0]],
+            [[0.0], [0.0], [1.0], [1.0], [0.5]],
+        ),
+    ],
+)
+def test_the_tape_keeps_the_losses_stable_at_extreme_logits_within_one_batch(
+    loss: str, logits: list[list[float]], targets: list[list[float]]
+) -> None:
+    # Traced on a tame example, run on logits spanning ±1e4 in one batch: the tape's loss
+    # and gradients equal the scalar loss's (which shifts by a max node, not a number).
+    function = getattr(losses, loss)
+
+    def f(z: Any, t: Any) -> am.Value:
+        return function([z], [t], reduction="mean")
+
+    tape = am.trace(f, [0.1] * len(logits[0]), targets[0])
+    grads = tape.grad(np.array(logits), np.array(targets), reduction="sum")
+    for k, (z, t) in enumerate(zip(logits, targets)):
+        value, (dz, _), _ = scalar_run(f, [z, t], [])
+        assert math.isfinite(value)
+        assert grads.output[k] == pytest.approx(value, rel=1e-12, abs=1e-12)
+        assert_close(grads.inputs[0][k], dz)
