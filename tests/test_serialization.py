@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +205,103 @@ def test_binary_file(tmp_path: Path) -> None:
 def test_missing_file_is_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         load(Neuron(1), tmp_path / "absent.json")
+
+
+# ---- hostile documents: ValueError, model unchanged ----------------------------------------
+
+
+@pytest.mark.parametrize("version", [True, 1.0, "1", [1], None])
+def test_a_version_that_is_not_the_int_1(tmp_path: Path, version: object) -> None:
+    path, document = _saved(tmp_path)
+    document["version"] = version
+    _write(path, document)
+    _assert_refused(path, "format version")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("nin", 2.0), ("bias", 1), ("nouts", [3.0, 1]), ("nouts", [3, True])]
+)
+def test_an_architecture_equal_only_up_to_type(tmp_path: Path, key: str, value: object) -> None:
+    path, document = _saved(tmp_path)
+    document["architecture"][key] = value  # True == 1 and 2.0 == 2, but the file is wrong
+    _write(path, document)
+    _assert_refused(path, "architecture")
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a":'])
+def test_a_deeply_nested_document(tmp_path: Path, opening: str) -> None:
+    path = tmp_path / "model.json"
+    closing = "]" if opening == "[" else "}"
+    path.write_text(opening * 100_000 + "1" + closing * 100_000)
+    _assert_refused(path, "nested deeper than")
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    document["comment"] = "[" * 1000 + '\\"{'
+    _write(path, document)
+    model = MLP(2, [3, 1], seed=5)
+    load(model, path)
+    assert model.state_dict() == MLP(2, [3, 1], seed=0).state_dict()
+
+
+def test_a_huge_integer_is_refused(tmp_path: Path) -> None:
+    path, _ = _saved(tmp_path)
+    text = path.read_text()
+    key = '"layers.1.neurons.0.b": '
+    start = text.index(key) + len(key)
+    path.write_text(text[:start] + "9" * 5000 + text[text.index("\n", start) :])
+    _assert_refused(path, "load")
+
+
+# ---- how the file is written: permissions, symlinks, errors naming the destination ---------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_a_new_file_gets_the_mode_the_umask_gives(tmp_path: Path, umask: int) -> None:
+    previous = os.umask(umask)
+    try:
+        save(Neuron(2, seed=0), tmp_path / "n.json")
+        (tmp_path / "plain").write_text("x")  # what open() gives under the same umask
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "n.json").stat().st_mode == (tmp_path / "plain").stat().st_mode
+    assert stat.S_IMODE((tmp_path / "n.json").stat().st_mode) == 0o666 & ~umask
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_replacing_a_file_keeps_its_mode(tmp_path: Path) -> None:
+    path = tmp_path / "n.json"
+    path.write_text("old")
+    path.chmod(0o640)
+    save(Neuron(2, seed=0), path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+@pytest.mark.parametrize("target_exists", [True, False])
+def test_saving_to_a_symlink_writes_through_to_its_target(
+    tmp_path: Path, target_exists: bool
+) -> None:
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "model.json"
+    if target_exists:
+        target.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    save(Neuron(2, seed=0), link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert _document(target)["architecture"]["type"] == "Neuron"
+    assert sorted(os.listdir(tmp_path / "real")) == ["model.json"]  # no temporary left
+    clone = Neuron(2, seed=1)
+    load(clone, link)
+    assert clone.state_dict() == Neuron(2, seed=0).state_dict()
+
+
+def test_a_missing_directory_names_the_destination(tmp_path: Path) -> None:
+    destination = tmp_path / "absent" / "model.json"
+    with pytest.raises(FileNotFoundError) as info:
+        save(Neuron(2, seed=0), destination)
+    assert info.value.filename == str(destination)
+    assert str(destination) in str(info.value) and ".tmp" not in str(info.value)
