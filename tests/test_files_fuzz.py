@@ -105,6 +105,42 @@ def test_a_valid_file_with_a_value_of_the_wrong_type(folder: Path, data: st.Data
     _assert_refused(folder / "typed.json")
 
 
+def _retyped(value: object) -> object:
+    """An equal value of another type: ``True`` for 1, ``2.0`` for 2, ``1`` for True."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return float(value) if value != 1 else True
+    if isinstance(value, list):
+        return [_retyped(v) for v in value]
+    return value
+
+
+@settings(max_examples=30)
+@given(data=st.data())
+def test_a_valid_file_with_an_equal_value_of_another_type(
+    folder: Path, data: st.DataObject
+) -> None:
+    document = _valid_document(folder)
+    part = data.draw(st.sampled_from([document, document["architecture"]]))
+    key = data.draw(st.sampled_from([k for k in sorted(part) if _retyped(part[k]) is not part[k]]))
+    part[key] = _retyped(part[key])
+    (folder / "retyped.json").write_text(json.dumps(document))
+    _assert_refused(folder / "retyped.json")
+
+
+@settings(max_examples=20)
+@given(
+    openings=st.lists(st.sampled_from(["[", '{"k":']), min_size=1, max_size=4),
+    depth=st.integers(33, 100_000),
+)
+def test_a_deeply_nested_document(folder: Path, openings: list[str], depth: int) -> None:
+    opening = "".join(openings[i % len(openings)] for i in range(depth))
+    closing = "".join("]" if o == "[" else "}" for o in reversed(opening.replace('{"k":', "{")))
+    (folder / "deep.json").write_text(opening + "0" + closing)
+    _assert_refused(folder / "deep.json")
+
+
 @settings(max_examples=50)
 @given(data=st.data())
 def test_a_valid_file_with_a_non_finite_parameter(folder: Path, data: st.DataObject) -> None:
