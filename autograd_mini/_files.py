@@ -11,7 +11,6 @@ import json
 import math
 import os
 import re
-import reprlib
 import secrets
 import stat
 from collections.abc import Iterator, Mapping
@@ -33,8 +32,6 @@ before parsing, where Python's json would hit the recursion limit."""
 SAFETENSORS_SUFFIX = ".safetensors"
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
-_short = reprlib.Repr()
-_short.maxstring = _short.maxother = 80
 
 
 def is_safetensors(path: str) -> bool:
@@ -54,17 +51,14 @@ def write_atomically(path: str, data: bytes) -> None:
     """
     target = os.path.realpath(path)
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        mode = None
-    try:
+        mode = _mode(target)
         fd, temporary = _create_beside(target)
     except OSError as error:
         raise OSError(error.errno, error.strerror, path) from None
     try:
         with os.fdopen(fd, "wb") as file:
             if mode is not None:
-                os.fchmod(file.fileno(), mode)
+                os.chmod(temporary, mode)
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
@@ -73,6 +67,14 @@ def write_atomically(path: str, data: bytes) -> None:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def _mode(path: str) -> int | None:
+    """The permission bits of an existing file, or None when there is none."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return None
 
 
 def _create_beside(target: str) -> tuple[int, str]:
@@ -115,7 +117,7 @@ def load_json(module: Module, path: str) -> None:
     version = document.get("version")
     if type(version) is not int or version != FORMAT_VERSION:
         raise ValueError(
-            f"load: {path!r} has format version {_short.repr(version)}; "
+            f"load: {path!r} has format version {_short(version)}; "
             f"this version reads {FORMAT_VERSION}"
         )
     check_architecture(module, document.get("architecture"), f"load: {path!r}")
@@ -151,9 +153,15 @@ def check_architecture(module: Module, architecture: object, where: str) -> None
     """ValueError unless ``architecture`` is the module's, with the same types throughout."""
     if not _identical(architecture, module.architecture()):
         raise ValueError(
-            f"{where} holds a model with architecture {_short.repr(architecture)}, "
+            f"{where} holds a model with architecture {_short(architecture)}, "
             f"but the model is {module.architecture()!r}"
         )
+
+
+def _short(value: object, limit: int = 200) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a hostile file can hold anything."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _identical(a: object, b: object) -> bool:
@@ -186,7 +194,7 @@ def sequential_arrays(mlp: MLP) -> dict[str, npt.NDArray[np.float64]]:
     arrays = {}
     for index, layer in sequential_layers(mlp):
         rows = [[w.data for w in neuron.w] for neuron in layer.neurons]
-        arrays[f"{index}.weight"] = np.array(rows, dtype=np.float64).reshape(layer.nout, layer.nin)
+        arrays[f"{index}.weight"] = np.array(rows, dtype=np.float64)
         if layer.bias:
             biases = [neuron.b.data for neuron in layer.neurons if neuron.b is not None]
             arrays[f"{index}.bias"] = np.array(biases, dtype=np.float64)
@@ -209,10 +217,11 @@ def assign_sequential_arrays(
     """Set the MLP's parameters from float64 arrays laid out like `sequential_arrays`, after
     checking the names, and each array's shape and finiteness (ValueError)."""
     check_names(mlp, list(arrays), where)
+    shapes = sequential_shapes(mlp)
     updates: list[tuple[Value, float]] = []
     for index, layer in sequential_layers(mlp):
-        weight = _checked(arrays, f"{index}.weight", (layer.nout, layer.nin), where)
-        bias = _checked(arrays, f"{index}.bias", (layer.nout,), where) if layer.bias else None
+        weight = _checked(arrays, f"{index}.weight", shapes, where)
+        bias = _checked(arrays, f"{index}.bias", shapes, where) if layer.bias else None
         for j, neuron in enumerate(layer.neurons):
             updates += zip(neuron.w, weight[j].tolist())
             if bias is not None and neuron.b is not None:
@@ -228,17 +237,21 @@ def check_names(mlp: MLP, names: list[str], where: str) -> None:
     unexpected = [name for name in names if name not in expected]
     if missing or unexpected:
         parts = ([f"missing {missing}"] if missing else []) + (
-            [f"unexpected {_short.repr(unexpected)}"] if unexpected else []
+            [f"unexpected {_short(unexpected)}"] if unexpected else []
         )
         raise ValueError(f"{where}: the tensors do not match the MLP: " + "; ".join(parts))
 
 
 def _checked(
-    arrays: Mapping[str, npt.NDArray[np.float64]], key: str, shape: tuple[int, ...], where: str
+    arrays: Mapping[str, npt.NDArray[np.float64]],
+    key: str,
+    shapes: Mapping[str, tuple[int, ...]],
+    where: str,
 ) -> npt.NDArray[np.float64]:
+    """The array named ``key``, if its shape is right and all its numbers are finite."""
     import numpy as np
 
-    array = arrays[key]
+    array, shape = arrays[key], shapes[key]
     if array.shape != shape:
         raise ValueError(
             f"{where}: tensor {key!r} has shape {list(array.shape)}, the MLP needs {list(shape)}"
@@ -282,7 +295,7 @@ def load_safetensors(mlp: MLP, path: str) -> None:
             version = metadata.get("version")
             if version != str(FORMAT_VERSION):
                 raise ValueError(
-                    f"{where} has format version {_short.repr(version)}; "
+                    f"{where} has format version {_short(version)}; "
                     f"this version reads {FORMAT_VERSION}"
                 )
             architecture = parse_json(metadata.get("architecture", ""), f"{where}: architecture")

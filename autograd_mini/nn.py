@@ -434,7 +434,7 @@ class MLP(Module):
                 "from_torch takes a torch.nn.Sequential of Linear and activation modules, "
                 f"got {type(module).__name__}"
             )
-        names = {cls: name for name, cls in _torch_activations().items()}
+        names = {kind: name for name, kind in _torch_activations().items()}
         layers: list[tuple[int, torch.nn.Linear, str]] = []  # index, Linear, activation
         for index, child in enumerate(module):
             if type(child) is torch.nn.Linear:
@@ -469,7 +469,10 @@ class MLP(Module):
                     f"uses {hidden}; an MLP's hidden layers share one activation"
                 )
             if not linear.weight.is_floating_point():
-                raise ValueError(f"from_torch: module {index} has {linear.weight.dtype} weights")
+                raise ValueError(
+                    f"from_torch: module {index} has {linear.weight.dtype} weights; "
+                    "an MLP holds real numbers"
+                )
         model = cls(
             first.in_features,
             [linear.out_features for _, linear, _ in layers],

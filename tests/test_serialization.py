@@ -235,6 +235,15 @@ def test_an_architecture_equal_only_up_to_type(tmp_path: Path, key: str, value: 
     _assert_refused(path, "architecture")
 
 
+def test_a_huge_wrong_architecture_is_shown_shortened(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    document["architecture"] = list(range(100_000))
+    _write(path, document)
+    with pytest.raises(ValueError, match=r"architecture \[0, 1, 2, .*\.\.\., but") as info:
+        load(MLP(2, [3, 1]), path)
+    assert len(str(info.value)) < 500
+
+
 @pytest.mark.parametrize("opening", ["[", '{"a":'])
 def test_a_deeply_nested_document(tmp_path: Path, opening: str) -> None:
     path = tmp_path / "model.json"

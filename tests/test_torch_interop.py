@@ -155,6 +155,12 @@ def test_from_torch_refuses_non_finite_weights() -> None:
         nn.MLP.from_torch(sequential)
 
 
+def test_from_torch_refuses_complex_weights() -> None:
+    sequential = torch.nn.Sequential(torch.nn.Linear(2, 1, dtype=torch.complex128))
+    with pytest.raises(ValueError, match=r"module 0 has torch\.complex128 weights"):
+        nn.MLP.from_torch(sequential)
+
+
 def test_a_safetensors_file_loads_into_the_sequential_of_to_torch(tmp_path: Path) -> None:
     model = nn.MLP(3, [4, 4, 2], activation="tanh", output_activation="linear", seed=0)
     nn.save(model, tmp_path / "m.safetensors")
