@@ -38,6 +38,7 @@ $(INSTALLED): pyproject.toml
 	  echo "error: could not create $(VENV); on Debian/Ubuntu install python3-venv" >&2; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet torch==2.13.0
 	touch $@
 
 # Graphviz's `dot` comes from the system's packages, not from PyPI.

@@ -14,15 +14,17 @@ so a rendered graph shows which parameter is which.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import random
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from autograd_mini import _files
 from autograd_mini._engine import Value, dot_node, is_real, relu, sigmoid, tanh
+
+if TYPE_CHECKING:
+    import torch
 
 _ACTIVATION_FUNCTIONS: dict[str, Callable[[Value], Value] | None] = {
     "sigmoid": sigmoid,
@@ -34,8 +36,8 @@ _ACTIVATION_FUNCTIONS: dict[str, Callable[[Value], Value] | None] = {
 ACTIVATIONS = tuple(_ACTIVATION_FUNCTIONS)
 """The activation names a neuron accepts."""
 
-FORMAT_NAME = "autograd_mini.state"
-FORMAT_VERSION = 1
+FORMAT_NAME = _files.FORMAT_NAME
+FORMAT_VERSION = _files.FORMAT_VERSION
 """`save` writes this version; `load` reads it."""
 
 Seed = int | random.Random | None
@@ -392,6 +394,100 @@ class MLP(Module):
             values = layer._forward(values)
         return values[0] if len(values) == 1 else list(values)
 
+    def to_torch(self) -> torch.nn.Sequential:
+        """The same network in PyTorch: a float64 ``torch.nn.Sequential`` of ``Linear`` layers,
+        each followed by its activation's module (none for linear), with these weights.
+
+        Needs PyTorch (imported here only). Its state dict has the keys and shapes that
+        `save` writes to a ``.safetensors`` file.
+        """
+        import torch
+
+        modules: list[torch.nn.Module] = []
+        for layer in self.layers:
+            # On the meta device: no storage and no random draws; the weights are copied in.
+            modules.append(
+                torch.nn.Linear(
+                    layer.nin, layer.nout, self.bias, device="meta", dtype=torch.float64
+                )
+            )
+            if layer.activation != "linear":
+                modules.append(_torch_activations()[layer.activation]())
+        sequential = torch.nn.Sequential(*modules).to_empty(device="cpu")
+        arrays = _files.sequential_arrays(self)
+        sequential.load_state_dict({k: torch.from_numpy(a) for k, a in arrays.items()})
+        return sequential
+
+    @classmethod
+    def from_torch(cls, module: torch.nn.Module) -> MLP:
+        """An MLP with the weights of a ``torch.nn.Sequential`` like `to_torch` builds:
+        ``Linear`` layers, each followed by at most one ``Sigmoid``, ``Tanh`` or ``ReLU``.
+
+        The hidden layers share one activation and all layers have a bias or none do
+        (an MLP's constraints). A module it cannot take raises TypeError naming it; a
+        stack that breaks a constraint or holds a non-finite weight raises ValueError.
+        """
+        import torch
+
+        if type(module) is not torch.nn.Sequential:
+            raise TypeError(
+                "from_torch takes a torch.nn.Sequential of Linear and activation modules, "
+                f"got {type(module).__name__}"
+            )
+        names = {kind: name for name, kind in _torch_activations().items()}
+        layers: list[tuple[int, torch.nn.Linear, str]] = []  # index, Linear, activation
+        for index, child in enumerate(module):
+            if type(child) is torch.nn.Linear:
+                layers.append((index, child, "linear"))
+            elif type(child) in names and layers and layers[-1][2] == "linear":
+                layers[-1] = (*layers[-1][:2], names[type(child)])
+            else:
+                takes = "a Linear" if not layers else "a Linear or one activation after a Linear"
+                raise TypeError(
+                    f"from_torch: cannot take module {index} ({child!r}); it takes {takes} "
+                    f"(activations: {', '.join(c.__name__ for c in names)})"
+                )
+        if not layers:
+            raise ValueError("from_torch: the Sequential holds no Linear layer")
+        first = layers[0][1]
+        bias, hidden = first.bias is not None, layers[0][2]
+        for number, (index, linear, activation) in enumerate(layers):
+            wanted = first.in_features if number == 0 else layers[number - 1][1].out_features
+            if linear.in_features != wanted:
+                raise ValueError(
+                    f"from_torch: module {index} ({linear!r}) takes {linear.in_features} "
+                    f"inputs, but the layer before gives {wanted}"
+                )
+            if (linear.bias is not None) != bias:
+                raise ValueError(
+                    f"from_torch: module {index} ({linear!r}) differs from module 0 in having "
+                    "a bias; an MLP's layers all have one or none do"
+                )
+            if number < len(layers) - 1 and activation != hidden:
+                raise ValueError(
+                    f"from_torch: hidden layer at module {index} uses {activation}, the first "
+                    f"uses {hidden}; an MLP's hidden layers share one activation"
+                )
+            if not linear.weight.is_floating_point():
+                raise ValueError(
+                    f"from_torch: module {index} has {linear.weight.dtype} weights; "
+                    "an MLP holds real numbers"
+                )
+        model = cls(
+            first.in_features,
+            [linear.out_features for _, linear, _ in layers],
+            activation=hidden,
+            output_activation=layers[-1][2],
+            bias=bias,
+            seed=0,
+        )
+        arrays = {
+            key: tensor.detach().to(device="cpu", dtype=torch.float64).numpy()
+            for key, tensor in module.state_dict().items()
+        }
+        _files.assign_sequential_arrays(model, arrays, "from_torch")
+        return model
+
     def __repr__(self) -> str:
         sizes = " -> ".join(str(n) for n in [self.nin, *self.nouts])
         lines = [f"MLP({sizes}, {len(self.parameters())} parameters)"]
@@ -399,84 +495,52 @@ class MLP(Module):
         return "\n".join(lines)
 
 
+def _torch_activations() -> dict[str, type[torch.nn.Module]]:
+    """The PyTorch module of each activation but linear (which has none)."""
+    import torch
+
+    return {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
+
+
 # ---- saving and loading ------------------------------------------------------------------
 
 
 def save(module: Module, path: str | os.PathLike[str]) -> None:
-    """Write the module's parameters and architecture to ``path`` as JSON.
+    """Write the module's parameters and architecture to ``path``: JSON, or safetensors
+    when the path ends in ``.safetensors`` (an `MLP` only, laid out like `MLP.to_torch`).
 
-    The file is written next to its destination under a temporary name and then renamed
-    over it, so a crash never leaves a half-written file. Non-finite parameters raise
-    ValueError (JSON has no NaN) and nothing is written.
+    The file is written beside its destination under a temporary name and renamed over
+    it, so a crash never leaves a half-written file; a symlink is written through, and
+    the file gets ordinary permissions. Non-finite parameters raise ValueError and
+    nothing is written.
     """
-    state = module.state_dict()
-    for name, value in state.items():
-        if not math.isfinite(value):
-            raise ValueError(f"save: parameter {name!r} is {value!r}, which JSON cannot hold")
-    document = {
-        "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
-        "architecture": module.architecture(),
-        "parameters": state,
-    }
-    text = json.dumps(document, indent=1, allow_nan=False) + "\n"
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(
-        dir=directory, prefix=os.path.basename(path) + ".", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"non-finite value {name} in the file")
+    if _files.is_safetensors(path):
+        data = _files.safetensors_bytes(_safetensors_model(module, "save"))
+    else:
+        data = _files.json_bytes(module)
+    _files.write_atomically(path, data)
 
 
 def load(module: Module, path: str | os.PathLike[str]) -> None:
-    """Set ``module``'s parameters from a file written by `save`.
+    """Set ``module``'s parameters from a file written by `save` (format by suffix, as there).
 
-    The whole file is checked first: invalid or truncated JSON, another format or
-    version, a different architecture, missing or extra parameters, or a non-finite
-    value raise ValueError naming the problem, and the module is left unchanged.
+    The whole file is checked first: an invalid or truncated file, another format or
+    version, a different architecture, missing, extra or misshapen parameters, another
+    dtype, or a non-finite value raise ValueError naming the problem, and the module is
+    left unchanged.
     """
     path = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
-    except UnicodeDecodeError as error:
-        raise ValueError(f"load: {path!r} is not a text file: {error}") from None
-    try:
-        document = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"load: {path!r} is not valid JSON (truncated?): {error}") from None
-    except ValueError as error:
-        raise ValueError(f"load: {path!r}: {error}") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
-        raise ValueError(f"load: {path!r} is not an autograd_mini parameter file")
-    version = document.get("version")
-    if version != FORMAT_VERSION:
-        raise ValueError(
-            f"load: {path!r} has format version {version!r}; this version reads {FORMAT_VERSION}"
+    if _files.is_safetensors(path):
+        _files.load_safetensors(_safetensors_model(module, "load"), path)
+    else:
+        _files.load_json(module, path)
+
+
+def _safetensors_model(module: Module, who: str) -> MLP:
+    if not isinstance(module, MLP):
+        raise TypeError(
+            f"{who}: a .safetensors file holds an MLP (the layout of MLP.to_torch()), "
+            f"not a {type(module).__name__}; use a .json path"
         )
-    architecture = document.get("architecture")
-    if architecture != module.architecture():
-        raise ValueError(
-            f"load: {path!r} holds a model with architecture {architecture!r}, "
-            f"but the model is {module.architecture()!r}"
-        )
-    state = document.get("parameters")
-    if not isinstance(state, dict):
-        raise ValueError(f"load: {path!r} has no 'parameters' object")
-    try:
-        module.load_state_dict(state)
-    except ValueError as error:
-        raise ValueError(f"load: {path!r}: {error}") from None
+    return module

@@ -42,6 +42,19 @@ def markdown_files() -> list[Path]:
 
 ALL_BLOCKS = [block for path in markdown_files() for block in hooks.fenced_blocks(path)]
 PYTHON_BLOCKS = [block for block in ALL_BLOCKS if block.runnable]
+NEEDS = re.compile(r"^\s*<!-- needs: (?P<names>[\w., ]+) -->\s*$")
+
+
+def needs(block: Any) -> list[str]:
+    """The modules a block needs, from a ``<!-- needs: torch -->`` line just above its fence:
+    without them the block is skipped (so later blocks of its page must not rely on it)."""
+    lines = block.path.read_text(encoding="utf-8").splitlines()
+    above = lines[block.line - 3] if block.line >= 3 else ""  # block.line is 1-based code
+    match = NEEDS.match(above)
+    return [name.strip() for name in match["names"].split(",")] if match else []
+
+
+SKIPPED = [b for b in PYTHON_BLOCKS if any(importlib.util.find_spec(n) is None for n in needs(b))]
 
 
 def where(block: Any) -> str:
@@ -65,7 +78,10 @@ PAGE_RUNS: dict[Path, PageRun] = {}
 def test_python_block_runs(
     block: Any, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    page_blocks = [b for b in PYTHON_BLOCKS if b.path == block.path]
+    missing = [name for name in needs(block) if importlib.util.find_spec(name) is None]
+    if missing:
+        pytest.skip(f"{where(block)} needs {', '.join(missing)}, which is not installed")
+    page_blocks = [b for b in PYTHON_BLOCKS if b.path == block.path and b not in SKIPPED]
     index = page_blocks.index(block)
     if block.path not in PAGE_RUNS:
         PAGE_RUNS[block.path] = PageRun({"__name__": "__main__"}, tmp_path_factory.mktemp("doc"))
@@ -85,6 +101,15 @@ def test_python_block_runs(
             pytest.fail(mismatch, pytrace=False)
         page.failed = ""
         page.done += 1
+
+
+def test_a_needs_line_above_the_fence_names_the_modules(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "<!-- needs: torch, safetensors.torch -->\n```python\nx = 1\n```\n\n```python\n```\n"
+    )
+    first, second = hooks.fenced_blocks(page)
+    assert (needs(first), needs(second)) == (["torch", "safetensors.torch"], [])
 
 
 def test_every_fence_names_its_language() -> None:
