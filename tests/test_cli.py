@@ -204,6 +204,7 @@ REFUSED = {
     "not": "not x",
     "boolean constant": "True",
     "complex": "1j * x",
+    "non-finite literal": "x*1e999",
     "assignment": "x = 1",
     "syntax error": "x +",
     "empty": "  ",
