@@ -88,11 +88,14 @@ def _silence_stdout() -> None:
     """Point standard output at the null device, so that Python's final flush of what is
     still buffered cannot fail again (the convention of Python's signal documentation)."""
     try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # no file descriptor (a test's captured stream)
+        stdout = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no file descriptor (a captured stream)
         return
-    os.close(devnull)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, stdout)
+    finally:
+        os.close(devnull)
 
 
 # ---- arguments ------------------------------------------------------------------------
