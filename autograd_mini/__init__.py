@@ -9,8 +9,8 @@
 
 The engine, the function transforms and gradient checking load with the package, and
 so does `render` (so notebooks draw Values as graphs). The numpy-backed and training
-modules (`nn`, `losses`, `optim`, `datasets`, `train`, `textbook`, `tape`, `testing`)
-load on first use: ``am.nn.MLP`` works without importing `autograd_mini.nn` yourself.
+modules (`nn`, `losses`, `optim`, `datasets`, `train`, `textbook`, `tape`, `testing`,
+`plot`) load on first use: ``am.nn.MLP`` works without importing `autograd_mini.nn` yourself.
 """
 
 import importlib as _importlib
@@ -51,6 +51,7 @@ if _TYPE_CHECKING:
     from autograd_mini import losses as losses
     from autograd_mini import nn as nn
     from autograd_mini import optim as optim
+    from autograd_mini import plot as plot
     from autograd_mini import tape as tape
     from autograd_mini import testing as testing
     from autograd_mini import textbook as textbook
@@ -91,7 +92,17 @@ __all__ = [
     "value_and_grad",
 ]
 
-_LAZY_MODULES = {"datasets", "losses", "nn", "optim", "tape", "testing", "textbook", "train"}
+_LAZY_MODULES = {
+    "datasets",
+    "losses",
+    "nn",
+    "optim",
+    "plot",
+    "tape",
+    "testing",
+    "textbook",
+    "train",
+}
 _LAZY_NAMES = {"Tape": "tape", "TapeGradients": "tape", "trace": "tape"}
 
 

@@ -19,7 +19,10 @@ autograd_mini._parser.ExpressionError: attribute access is not allowed: 'x.__cla
 from __future__ import annotations
 
 import ast
+import io
+import keyword
 import math
+import tokenize
 import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
@@ -42,6 +45,20 @@ CONSTANTS = {"pi": math.pi, "e": math.e}
 
 MAX_LENGTH = 10_000
 """Longer expressions are refused (the parse itself must stay cheap)."""
+
+TOO_DEEP = (
+    "the expression is nested too deeply for Python's parser: unary operators, powers or "
+    "calls nest too far, or a very long sum or product sits inside parentheses "
+    "(at the top level a sum or product may have any number of terms)"
+)
+"""The message for an expression whose syntax tree Python's `ast` cannot build."""
+
+# Left-associative chains that are split into terms when Python's `ast` cannot build the
+# whole tree (it counts every term of a chain as one level): sums first, then products.
+_CHAIN_LEVELS: tuple[dict[str, type[ast.operator]], ...] = (
+    {"+": ast.Add, "-": ast.Sub},
+    {"*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv, "%": ast.Mod, "@": ast.MatMult},
+)
 
 _OPERATORS: dict[type[ast.operator], str] = {
     ast.Add: "+",
@@ -185,7 +202,7 @@ def parse(text: str, variables: Collection[str] = ()) -> Expression:
 
 def _syntax_tree(text: str) -> ast.expr:
     try:
-        return ast.parse(text.strip(), mode="eval").body
+        return _chain(text.strip(), 0)
     except SyntaxError as error:
         statement = _statement_kind(text.strip())
         if statement:
@@ -193,10 +210,105 @@ def _syntax_tree(text: str) -> ast.expr:
         where = f" at column {error.offset}" if error.offset else ""
         detail = "" if error.msg == "invalid syntax" else f": {_one_line(error.msg)}"
         raise ExpressionError(f"invalid syntax{where}{detail}") from None
-    except (RecursionError, MemoryError):
-        raise ExpressionError("the expression is nested too deeply") from None
+    except ExpressionError:
+        raise
+    except MemoryError:
+        raise ExpressionError(TOO_DEEP) from None
     except ValueError as error:  # e.g. a number literal with too many digits, a NUL byte
         raise ExpressionError(f"invalid expression: {_one_line(str(error))}") from None
+
+
+def _chain(source: str, level: int) -> ast.expr:
+    """The tree of ``source``; when `ast` cannot build it, the tree of a long sum (then
+    product) is assembled here from its separately parsed terms, left-associative as
+    Python reads it, so only real nesting counts against the parser's depth limit."""
+    try:
+        return ast.parse(source, mode="eval").body
+    except RecursionError:
+        if level == len(_CHAIN_LEVELS):
+            raise ExpressionError(TOO_DEEP) from None
+    terms, operators = _split(source, _CHAIN_LEVELS[level])
+    trees = [_shifted(_chain(term, level + 1), line, column) for term, line, column in terms]
+    tree = trees[0]
+    for operator, right in zip(operators, trees[1:]):
+        tree = ast.BinOp(tree, operator(), right)
+        tree.lineno, tree.col_offset = trees[0].lineno, trees[0].col_offset
+        tree.end_lineno, tree.end_col_offset = right.end_lineno, right.end_col_offset
+    return tree
+
+
+def _split(
+    source: str, operators: dict[str, type[ast.operator]]
+) -> tuple[list[tuple[str, int, int]], list[type[ast.operator]]]:
+    """``source`` cut at its binary ``operators`` outside brackets: the terms, each with
+    the line and UTF-8 byte column where it starts, and the operators between them."""
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    try:
+        tokens = [
+            token
+            for token in tokenize.generate_tokens(io.StringIO(source).readline)
+            if token.type not in (tokenize.NL, tokenize.COMMENT, tokenize.ENDMARKER)
+            and not (token.type == tokenize.NEWLINE and not token.string)
+        ]
+    except (tokenize.TokenError, SyntaxError):
+        raise ExpressionError("invalid syntax") from None
+    terms: list[tuple[str, int, int]] = []
+    found: list[type[ast.operator]] = []
+    depth, first, previous = 0, 0, None
+    for index, token in enumerate(tokens):
+        if token.string in ("(", "[", "{"):
+            depth += 1
+        elif token.string in (")", "]", "}"):
+            depth -= 1
+        elif depth == 0 and token.string in operators and _ends_operand(previous):
+            terms.append(_term(source, tokens[first], tokens[index - 1], starts, lines))
+            found.append(operators[token.string])
+            first = index + 1
+        previous = token
+    if first >= len(tokens):
+        raise ExpressionError("invalid syntax: the expression ends with an operator")
+    terms.append(_term(source, tokens[first], tokens[-1], starts, lines))
+    return terms, found
+
+
+def _ends_operand(token: tokenize.TokenInfo | None) -> bool:
+    """Whether an operator after ``token`` is binary (``x - 1``) rather than unary (``* -1``)."""
+    if token is None:
+        return False
+    if token.type == tokenize.NAME:
+        return not keyword.iskeyword(token.string)
+    return token.type in (tokenize.NUMBER, tokenize.STRING) or token.string in (")", "]", "}")
+
+
+def _term(
+    source: str,
+    first: tokenize.TokenInfo,
+    last: tokenize.TokenInfo,
+    starts: list[int],
+    lines: list[str],
+) -> tuple[str, int, int]:
+    """The text from ``first`` to ``last``, with its line and UTF-8 byte column."""
+    (line, column), (end_line, end_column) = first.start, last.end
+    text = source[starts[line - 1] + column : starts[end_line - 1] + end_column]
+    return text, line, len(lines[line - 1][:column].encode("utf-8"))
+
+
+def _shifted(tree: ast.expr, line: int, column: int) -> ast.expr:
+    """``tree``, parsed from a term that starts at ``line`` and byte ``column`` of the
+    whole text, with its positions made to point into the whole text."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.expr, ast.keyword)):
+            if node.lineno == 1:
+                node.col_offset += column
+            if node.end_lineno == 1 and node.end_col_offset is not None:
+                node.end_col_offset += column
+            node.lineno += line - 1
+            if node.end_lineno is not None:
+                node.end_lineno += line - 1
+    return tree
 
 
 def _statement_kind(text: str) -> str | None:
@@ -249,9 +361,14 @@ def _check_constant(node: ast.Constant, text: str) -> None:
     if isinstance(value, complex):
         raise ExpressionError(f"complex numbers are not allowed: {_source(node, text)}")
     try:
-        float(value)
+        number = float(value)
     except OverflowError:
-        raise ExpressionError(f"the number {_source(node, text)} is too large") from None
+        number = math.inf  # an integer literal beyond the largest float
+    if not math.isfinite(number):
+        raise ExpressionError(
+            f"the number {_source(node, text)} is too large (beyond the largest float, "
+            f"about 1.8e308); numbers must be finite"
+        )
 
 
 def _check_name(node: ast.Name, text: str, known: set[str]) -> None:

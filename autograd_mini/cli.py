@@ -4,34 +4,38 @@ networks, and run the demo.
 
     autograd-mini grad "tanh(x*y) + x**2" --at x=0.5,y=-1
     autograd-mini render "sigmoid(w*x + b)" --at w=-3,x=2,b=6.5 -o neuron.svg
-    autograd-mini train --dataset moons --hidden 16,16 --epochs 50 --out out
-    autograd-mini demo --out out
+    autograd-mini train --dataset moons --hidden 16,16 --epochs 50 -o out
+    autograd-mini demo -o out
 
-Expressions are parsed by a safe whitelist parser (`autograd_mini._parser`), never
-evaluated by Python. Exit codes: 0 success, 1 failure at run time, 2 bad usage.
+Every command takes ``-o``/``--out`` for where it writes: a file for ``render``, a
+directory for ``train`` and ``demo`` (``render --output`` is still accepted). The plots
+need matplotlib (the ``plot`` extra); without it the other files are written and the
+plots skipped with a note. Expressions are parsed by a safe whitelist parser
+(`autograd_mini._parser`), never evaluated by Python. Exit codes: 0 success, 1 failure at
+run time, 2 bad usage; when the reader of standard output goes away (``| head``), the
+command stops quietly with 141, as a program killed by SIGPIPE does.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from autograd_mini import _parser, render
+from autograd_mini import _parser, plot, render
 from autograd_mini._engine import Value, dot, gradients, topological_order
 from autograd_mini._gradcheck import GradcheckError, gradcheck
 
 PROG = "autograd-mini"
 DATASETS = ("moons", "xor", "digits", "sleep")
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
-PNG_SIZE = (640, 480)
-"""Pixel size of every PNG the command writes (width, height)."""
-_DPI = 100
+BROKEN_PIPE = 141
+"""Exit code when standard output is a pipe closed early: 128 + SIGPIPE, as shells report."""
 
 
 class UsageError(Exception):
@@ -40,6 +44,17 @@ class UsageError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # here, so that a closed pipe is seen now, not at interpreter exit
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE
+    return code
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """Parse ``argv`` and run the command, turning its errors into messages and exit codes."""
     parser = _argument_parser()
     try:
         args = parser.parse_args(argv)
@@ -54,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
+    except BrokenPipeError:
+        raise  # the reader went away: main stops quietly
     except (
         ArithmeticError,
         ValueError,
@@ -67,7 +84,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so that Python's final flush of what is
+    still buffered cannot fail again (the convention of Python's signal documentation)."""
+    try:
+        stdout = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no file descriptor (a captured stream)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, stdout)
+    finally:
+        os.close(devnull)
+
+
 # ---- arguments ------------------------------------------------------------------------
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help that shows each option's default, unless the option's text already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        shown = action.default is not False and action.default not in (None, [], argparse.SUPPRESS)
+        if "default" in text or not shown:
+            return action.help
+        return f"{text} (default: %(default)s)"
 
 
 def _argument_parser() -> argparse.ArgumentParser:
@@ -75,6 +117,7 @@ def _argument_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog=PROG,
+        formatter_class=_HelpFormatter,
         description="Reverse-mode autodiff you can run, see and trust: differentiate and "
         "draw expressions, train small networks, run the demo.",
         epilog=f"Run '{PROG} COMMAND --help' for each command's options. "
@@ -91,6 +134,7 @@ def _argument_parser() -> argparse.ArgumentParser:
 
     grad = commands.add_parser(
         "grad",
+        formatter_class=_HelpFormatter,
         help="print an expression's value and every partial derivative",
         description="Print the value of EXPR at the point given with --at, each partial "
         "derivative by backprop, and the verdict of a gradient check against central "
@@ -108,6 +152,7 @@ def _argument_parser() -> argparse.ArgumentParser:
 
     draw = commands.add_parser(
         "render",
+        formatter_class=_HelpFormatter,
         help="draw an expression's computation graph (SVG, PNG, PDF or DOT)",
         description="Backprop through EXPR at the point given with --at and draw its graph: "
         "one box per value (label, data, grad), one oval per operation. " + expression_help,
@@ -115,10 +160,21 @@ def _argument_parser() -> argparse.ArgumentParser:
     )
     _expression_arguments(draw)
     draw.add_argument(
-        "-o", "--output", type=Path, default=None, help="file to write (default: graph.FORMAT)"
+        "-o",
+        "--out",
+        "--output",
+        dest="out",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="file to write (default: graph.FORMAT)",
     )
     draw.add_argument(
-        "--format", choices=render.FORMATS, default=None, help="default: from the file's suffix"
+        "--format",
+        choices=render.FORMATS,
+        default=None,
+        help="default: from the file's suffix (.gv is dot); a suffix that names another "
+        "format is an error",
     )
     draw.add_argument("--precision", type=_int_in(1, 17), default=4, help="significant digits")
     draw.add_argument("--rankdir", choices=render.RANKDIRS, default="LR", help="layout direction")
@@ -143,52 +199,67 @@ def _argument_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train",
+        formatter_class=_HelpFormatter,
         help="train a multi-layer perceptron on a small dataset",
-        description="Train an MLP with a progress bar; write the loss curve (loss.png), "
-        "for 2-D data the decision boundary (decision_boundary.png), and the trained "
-        "model (model.json) to --out.",
-        epilog=f"example: {PROG} train --dataset moons --hidden 16,16 --epochs 50 --out out",
+        description="Train an MLP with a progress bar; write the trained model "
+        "(model.json), the loss curve (loss.png) and, for 2-D data, the decision boundary "
+        "(decision_boundary.png) to the --out directory. The plots need matplotlib "
+        "(pip install 'autograd-mini[plot]'); without it they are skipped with a note.",
+        epilog=f"example: {PROG} train --dataset moons --hidden 16,16 --epochs 50 -o out",
     )
-    train.add_argument("--dataset", choices=DATASETS, default="moons", help="default: moons")
+    train.add_argument("--dataset", choices=DATASETS, default="moons", help="the data set")
     train.add_argument(
         "--hidden", type=_sizes, default=[16, 16], help="hidden layer sizes (default: 16,16)"
     )
-    train.add_argument("--activation", choices=ACTIVATIONS, default="tanh", help="default: tanh")
-    train.add_argument("--epochs", type=_int_in(1, 10**6), default=100, help="default: 100")
+    train.add_argument(
+        "--activation", choices=ACTIVATIONS, default="tanh", help="hidden layers' activation"
+    )
+    train.add_argument("--epochs", type=_int_in(1, 10**6), default=100, help="passes over the data")
     train.add_argument(
         "--lr",
         type=_positive_float,
         default=None,
         help="learning rate (default: 0.01 for adam, 0.1 for sgd)",
     )
-    train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    train.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="the optimizer")
     train.add_argument(
-        "--batch-size", type=_int_in(1, 10**9), default=None, help="default: a tenth of the data"
+        "--batch-size",
+        type=_int_in(1, 10**9),
+        default=None,
+        help="examples per step (default: a tenth of the data)",
     )
     train.add_argument(
         "--engine",
         choices=("scalar", "tape"),
         default="scalar",
-        help="scalar: one Value graph per example (default); tape: batched numpy, much faster",
+        help="scalar: one Value graph per example; tape: batched numpy, much faster",
     )
-    train.add_argument("--seed", type=int, default=0, help="default: 0")
-    train.add_argument("--out", type=Path, default=Path("out"), help="output directory")
+    train.add_argument("--seed", type=int, default=0, help="seeds the weights and the batches")
+    _out_directory(train)
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
 
     demo = commands.add_parser(
         "demo",
+        formatter_class=_HelpFormatter,
         help="the tour: a neuron, an MLP's graph, training on two moons",
         description="Backprop through one sigmoid neuron and print every value and "
         "gradient; draw it (neuron.svg) and a small MLP clustered by layer (mlp.svg); "
         "train an MLP on two moons and plot the loss (loss.png) and the decision "
-        "boundary (decision_boundary.png).",
+        "boundary (decision_boundary.png), all in the --out directory. The plots need "
+        "matplotlib (pip install 'autograd-mini[plot]'); without it they are skipped.",
     )
-    demo.add_argument("--out", type=Path, default=Path("out"), help="output directory")
-    demo.add_argument("--epochs", type=_int_in(1, 10**6), default=100, help="default: 100")
+    _out_directory(demo)
+    demo.add_argument("--epochs", type=_int_in(1, 10**6), default=100, help="passes over the data")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo.set_defaults(run=_demo)
     return parser
+
+
+def _out_directory(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-o", "--out", metavar="DIR", type=Path, default=Path("out"), help="output directory"
+    )
 
 
 def _expression_arguments(parser: argparse.ArgumentParser) -> None:
@@ -332,11 +403,8 @@ def _grad(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> int:
     expression, point = _expression(args)
     names = list(point)
-    output_path: Path = args.output or Path(f"graph.{args.format or 'svg'}")
-    try:
-        fmt = args.format or render._format_for(output_path, None)
-    except ValueError as error:
-        raise UsageError(str(error).replace("pass format=", "pass --format")) from None
+    output_path: Path = args.out or Path(f"graph.{args.format or 'svg'}")
+    fmt = _render_format(output_path, args.format)
     options: dict[str, Any] = {
         "rankdir": args.rankdir,
         "precision": args.precision,
@@ -358,6 +426,23 @@ def _render(args: argparse.Namespace) -> int:
     written = render.render(graph, output_path, format=fmt)
     print(f"wrote {written}")
     return 0
+
+
+def _render_format(path: Path, given: str | None) -> str:
+    """The format to write ``path`` in: the one its suffix names, which --format (``given``)
+    may only repeat; --format alone decides for a suffix that names no format."""
+    try:
+        implied: str | None = render._format_for(path, None)
+    except ValueError as error:
+        if given is None:
+            raise UsageError(str(error).replace("pass format=", "pass --format")) from None
+        implied = None
+    if given is not None and implied is not None and given != implied:
+        raise UsageError(
+            f"--format {given} contradicts the output file {str(path)!r}, whose suffix means "
+            f"{implied}; drop --format or change the suffix"
+        )
+    return given or cast(str, implied)
 
 
 # ---- train ----------------------------------------------------------------------------
@@ -409,14 +494,10 @@ def _train(args: argparse.Namespace) -> int:
     else:
         for x, target, predicted in zip(X, y, training.predict(model, X)):
             print(f"  input {x}: target {target:.3g}, predicted {predicted:.3g}")
-    written = [_plot_loss(history, args.out / "loss.png", f"{args.dataset}: training loss")]
-    if len(X[0]) == 2:
-        written.append(
-            _plot_decision_boundary(model, X, y, args.out / "decision_boundary.png", task)
-        )
     model_path = args.out / "model.json"
     nn.save(model, model_path)
-    written.append(model_path)
+    title = f"{args.dataset}: training loss"
+    written = [model_path, *_write_plots(args.out, title, history, model, X, y, task)]
     _list_files(written)
     return 0
 
@@ -501,81 +582,34 @@ def _fit(
 # ---- plots ----------------------------------------------------------------------------
 
 
-def _figure() -> Any:
+def _write_plots(
+    out: Path,
+    title: str,
+    history: list[float],
+    model: Any,
+    X: list[list[float]],
+    y: list[Any],
+    task: _Task,
+) -> list[Path]:
+    """loss.png and, for 2-D data, decision_boundary.png in ``out``. Without matplotlib
+    (the ``plot`` extra) they are skipped with a one-line note: the run still succeeds."""
+    names = ["loss.png", *(["decision_boundary.png"] if len(X[0]) == 2 else [])]
     try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ImportError(
-            "plots need matplotlib, which is not installed; "
-            "install it with: pip install 'autograd-mini[plot]'"
-        ) from None
-    return Figure(figsize=(PNG_SIZE[0] / _DPI, PNG_SIZE[1] / _DPI), dpi=_DPI)
-
-
-def _save_png(figure: Any, path: Path) -> Path:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=_DPI)
-    render._write_atomically(path, buffer.getvalue())
-    return path
-
-
-def _plot_loss(history: list[float], path: Path, title: str) -> Path:
-    figure = _figure()
-    axes = figure.subplots()
-    axes.plot(range(1, len(history) + 1), history, color="#2166ac")
-    if all(h > 0 for h in history) and max(history) / min(history) > 20:
-        axes.set_yscale("log")
-    axes.set_xlabel("epoch")
-    axes.set_ylabel("loss")
-    axes.set_title(title)
-    axes.grid(True, alpha=0.3)
-    figure.tight_layout()
-    return _save_png(figure, path)
-
-
-def _plot_decision_boundary(
-    model: Any, X: list[list[float]], y: list[Any], path: Path, task: _Task, steps: int = 60
-) -> Path:
-    """The model's output over a grid around the data, with the data on top; for a
-    classifier the boundary is where the output crosses the decision threshold."""
-    import numpy as np
-
-    xs = [p[0] for p in X]
-    ys = [p[1] for p in X]
-    margin_x = 0.25 * (max(xs) - min(xs) or 1.0)
-    margin_y = 0.25 * (max(ys) - min(ys) or 1.0)
-    grid_x = np.linspace(min(xs) - margin_x, max(xs) + margin_x, steps)
-    grid_y = np.linspace(min(ys) - margin_y, max(ys) + margin_y, steps)
-    out = np.array([[model([float(a), float(b)]).data for a in grid_x] for b in grid_y])
-    figure = _figure()
-    axes = figure.subplots()
-    if task.classification:
-        probability = 1.0 / (1.0 + np.exp(-np.clip(out, -500, 500)))  # the logit's sigmoid
-        shading = axes.contourf(grid_x, grid_y, probability, levels=20, cmap="RdBu_r", alpha=0.5)
-        axes.contour(grid_x, grid_y, probability, levels=[0.5], colors="black", linewidths=1.5)
-        figure.colorbar(shading, ax=axes, label="predicted probability of class 1")
-        for label, colour in ((0.0, "#2166ac"), (1.0, "#b2182b")):
-            points = [p for p, t in zip(X, y) if float(t) == label]
-            axes.scatter(
-                [p[0] for p in points],
-                [p[1] for p in points],
-                color=colour,
-                edgecolors="white",
-                s=30,
-                label=f"class {label:g}",
-            )
-        axes.legend(loc="upper right", framealpha=0.9)
-        axes.set_title("decision boundary (black line: probability 0.5)")
-    else:
-        shading = axes.contourf(grid_x, grid_y, out, levels=20, cmap="viridis")
-        figure.colorbar(shading, ax=axes, label="predicted output")
-        targets = [float(t) for t in y]
-        axes.scatter(xs, ys, c=targets, cmap="viridis", norm=shading.norm, edgecolors="white", s=60)
-        axes.set_title("model output over the inputs (dots: targets, same colours)")
-    axes.set_xlabel(task.axes[0])
-    axes.set_ylabel(task.axes[1])
-    figure.tight_layout()
-    return _save_png(figure, path)
+        plot.loss(history, title=title, path=out / names[0])
+    except ImportError as error:
+        if error.name != "matplotlib":
+            raise
+        print(
+            f"{PROG}: note: skipped {' and '.join(names)}: plots need matplotlib; "
+            "install it with: pip install 'autograd-mini[plot]'",
+            file=sys.stderr,
+        )
+        return []
+    if len(names) == 2:
+        plot.decision_boundary(
+            model, X, y, classification=task.classification, labels=task.axes, path=out / names[1]
+        )
+    return [out / name for name in names]
 
 
 # ---- demo -----------------------------------------------------------------------------
@@ -639,9 +673,8 @@ def _demo(args: argparse.Namespace) -> int:
     )
     accuracy = training.accuracy(model, X, labels)
     print(f"   final loss {history[-1]:.4f}, accuracy {accuracy:.1%} on {len(X)} points")
-    written.append(_plot_loss(history, out / "loss.png", "two moons: training loss"))
-    task = _task("moons")
-    written.append(_plot_decision_boundary(model, X, labels, out / "decision_boundary.png", task))
+    title = "two moons: training loss"
+    written += _write_plots(out, title, history, model, X, labels, _task("moons"))
     _list_files(written)
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0

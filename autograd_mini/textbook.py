@@ -305,15 +305,17 @@ class Backprop:
     cost: float
 
 
-def forward(net: Network, x: Any) -> tuple[dict[int, Array], dict[int, Array]]:
+def forward(net: Network | MLP, x: Any) -> tuple[dict[int, Array], dict[int, Array]]:
     """z^l = W^l a^(l-1) + b^l and a^l = f(z^l) for l = 1..L, with a^0 = x.
 
     ``x`` is one example (n_0,) or a batch (m, n_0); z^l and a^l come back as columns.
+    An `autograd_mini.nn.MLP` is read as its matrices (`Network.from_mlp`).
 
     >>> z, a = forward(Network([np.eye(2)], None, ["relu"]), [1.0, -1.0])
     >>> a[1].ravel()
     array([1., 0.])
     """
+    net = _network(net, "forward")
     W, b, f = _by_layer(net)
     z: dict[int, Array] = {}
     a: dict[int, Array] = {0: _as_columns(x, net.sizes[0], "x")[0]}
@@ -324,15 +326,17 @@ def forward(net: Network, x: Any) -> tuple[dict[int, Array], dict[int, Array]]:
 
 
 def backprop(
-    net: Network, x: Any, y: Any, loss: str = "quadratic", reduction: str = "sum"
+    net: Network | MLP, x: Any, y: Any, loss: str = "quadratic", reduction: str = "sum"
 ) -> Backprop:
     """Forward, then δ from the output layer back to the first, then every gradient.
 
     ``x`` is one example (n_0,) or a batch (m, n_0). ``y`` is the target (n_L,) or (m, n_L)
     (a number or (m,) when n_L = 1); for softmax_cross_entropy, a class index or (m,) of them.
     ``reduction="mean"`` divides the cost and the gradients by m, as the documents do when
-    they average over the samples.
+    they average over the samples. An `autograd_mini.nn.MLP` is read as its matrices
+    (`Network.from_mlp`), so ``backprop(model, x, y)`` works on a trained model.
     """
+    net = _network(net, "backprop")
     loss = _loss_name(loss)
     if reduction not in ("sum", "mean"):
         raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
@@ -356,6 +360,21 @@ def backprop(
     dW = {l: scale * (delta[l] @ a[l - 1].T) for l in range(1, L + 1)}
     db = {l: scale * delta[l].sum(axis=1) for l in range(1, L + 1)} if b else {}
     return Backprop(z, a, delta, dW, db, scale * cost(loss, a[L], Y))
+
+
+def _network(net: Network | MLP, caller: str) -> Network:
+    """``net`` itself, or the matrices of an `autograd_mini.nn.MLP`; anything else is a
+    TypeError that says what to pass."""
+    from autograd_mini.nn import MLP
+
+    if isinstance(net, Network):
+        return net
+    if isinstance(net, MLP):
+        return Network.from_mlp(net)
+    raise TypeError(
+        f"{caller}: expected a textbook.Network or an nn.MLP, got {type(net).__name__}; "
+        "build one with Network(weights, biases, activations) or Network.random(sizes)"
+    )
 
 
 def output_error(loss: str, f: str, z: Array, a: Array, y: Array) -> Array:

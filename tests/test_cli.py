@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -12,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import autograd_mini as am
-from autograd_mini import nn
-from autograd_mini.cli import PNG_SIZE
+from autograd_mini import cli, nn
+from autograd_mini.plot import PNG_SIZE
 
 SCRIPT = Path(sys.executable).with_name("autograd-mini")
 TIMEOUT = 120
@@ -109,6 +110,7 @@ USAGE_ERRORS = [
     ["grad", "x", "--at", "x=1", "--precision", "0"],
     ["render", "x", "--at", "x=1", "--format", "gif"],
     ["render", "x", "--at", "x=1", "-o", "graph.txt"],
+    ["render", "x", "--at", "x=1", "-o", "g.svg", "--format", "png"],
     ["render", "2*3", "--check"],
     ["train", "--dataset", "iris"],
     ["train", "--hidden", "4,zero"],
@@ -126,6 +128,88 @@ def test_usage_errors_exit_2_with_one_line_on_stderr(tmp_path: Path) -> None:
         assert result.stderr.splitlines()[-1].startswith("autograd-mini"), args
         assert "error:" in result.stderr.splitlines()[-1], args
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = cli._argument_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, subparser in commands.choices.items():
+        assert cli.main([name, "--help"]) == 0
+        text = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
+        for action in subparser._actions:
+            if not action.option_strings or action.default in (None, False, argparse.SUPPRESS):
+                continue  # a positional, a flag, or a default the help text describes
+            if action.default == []:
+                continue  # --at: no variables unless given
+            shown = (
+                ",".join(map(str, action.default))
+                if isinstance(action.default, list)
+                else action.default
+            )
+            assert f"(default: {shown})" in text, (name, action.option_strings)
+        for action in subparser._actions:  # options without a fixed default still say it
+            if action.option_strings and action.default is None:
+                assert "default" in (action.help or ""), (name, action.option_strings)
+    assert cli.main(["train", "--help"]) == 0
+    train_help = " ".join(capsys.readouterr().out.split())
+    assert "the optimizer (default: adam)" in train_help
+    assert "-o DIR, --out DIR output directory (default: out)" in train_help
+
+
+def test_every_command_writes_where_dash_o_and_dash_dash_out_say(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for option in ("-o", "--out", "--output"):  # --output: render's old spelling still works
+        target = tmp_path / f"g{option}.dot"
+        assert cli.main(["render", "x*x", "--at", "x=3", option, str(target)]) == 0
+        assert target.read_bytes().startswith(b"digraph autograd_mini {")
+    for option in ("-o", "--out"):
+        directory = tmp_path / f"run{option}"
+        arguments = ["--dataset", "sleep", "--hidden", "2", "--epochs", "1", "--no-progress"]
+        assert cli.main(["train", *arguments, option, str(directory)]) == 0
+        assert (directory / "model.json").is_file()
+    capsys.readouterr()
+
+
+def test_render_format_follows_the_suffix_and_a_contradiction_names_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "g.svg"
+    assert cli.main(["render", "x*x", "--at", "x=3", "-o", str(target), "--format", "png"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert f"--format png contradicts the output file {str(target)!r}" in error
+    assert "suffix means svg" in error
+    assert not target.exists()
+    for agreeing in (["--format", "dot"], []):  # repeating the suffix's format, or leaving it out
+        dot_file = tmp_path / "g.gv"
+        assert cli.main(["render", "x*x", "--at", "x=3", "-o", str(dot_file), *agreeing]) == 0
+        assert dot_file.read_bytes().startswith(b"digraph")
+
+
+def run_into_closed_pipe(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the command with standard output a pipe whose reader is already gone, as when
+    ``head`` has read all it wants and exited."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(
+            command(*args), stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=TIMEOUT
+        )
+    finally:
+        os.close(write_end)
+
+
+def test_a_closed_pipe_ends_the_command_quietly_with_141(tmp_path: Path) -> None:
+    target = str(tmp_path / "g.dot")
+    for args in (
+        ["grad", "x*y", "--at", "x=1,y=2"],
+        ["render", "x*x", "--at", "x=1", "-o", target],
+    ):
+        result = run_into_closed_pipe(*args)
+        assert result.returncode == cli.BROKEN_PIPE == 141, (args, result.stderr)
+        assert result.stderr == "", args  # no "[Errno 32] Broken pipe", no traceback
+    assert run_into_closed_pipe("grad", "--help").stderr == ""  # argparse's help: exit 0
 
 
 # ---- grad -------------------------------------------------------------------------------------
@@ -204,6 +288,7 @@ REFUSED = {
     "not": "not x",
     "boolean constant": "True",
     "complex": "1j * x",
+    "non-finite literal": "x*1e999",
     "assignment": "x = 1",
     "syntax error": "x +",
     "empty": "  ",
@@ -356,6 +441,53 @@ def test_demo_writes_its_four_files_and_reports_accuracy(tmp_path: Path) -> None
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["neuron.svg", "mlp.svg", "loss.png", "decision_boundary.png"]
     )
+
+
+# matplotlib refused by an import hook, as on an install without the plot extra
+WITHOUT_MATPLOTLIB = """
+import sys
+
+class NoMatplotlib:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "matplotlib":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+sys.meta_path.insert(0, NoMatplotlib())
+from autograd_mini.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def run_without_matplotlib(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_MATPLOTLIB, *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=TIMEOUT,
+    )
+
+
+def test_without_matplotlib_train_and_demo_write_the_rest_and_skip_the_plots(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "train"
+    arguments = ["--dataset", "xor", "--hidden", "4", "--epochs", "3", "--no-progress"]
+    result = run_without_matplotlib("train", *arguments, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["model.json"]
+    nn.load(nn.MLP(2, [4, 1], activation="tanh", output_activation="linear"), out / "model.json")
+    assert str((out / "model.json").resolve()) in result.stdout
+    assert result.stderr == (
+        "autograd-mini: note: skipped loss.png and decision_boundary.png: plots need "
+        "matplotlib; install it with: pip install 'autograd-mini[plot]'\n"
+    )
+    out = tmp_path / "demo"
+    result = run_without_matplotlib("demo", "--epochs", "1", "--no-progress", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["mlp.svg", "neuron.svg"]
+    assert result.stderr.count("\n") == 1 and "autograd-mini[plot]" in result.stderr
+    assert "accuracy" in result.stdout
 
 
 def test_train_on_the_tape_engine(tmp_path: Path) -> None:

@@ -86,6 +86,43 @@ def test_very_long_chains_evaluate_without_recursion() -> None:
     assert parse(text, ["x"]).evaluate({"x": 1.0}) == 500.0
 
 
+def test_flat_sums_and_products_of_thousands_of_terms_parse_left_to_right() -> None:
+    total = parse("+".join(["x"] * 5000), ["x"])  # 9,999 characters, under MAX_LENGTH
+    assert total.evaluate({"x": 1.0}) == 5000.0
+    differences = parse(
+        "1 - " + " - ".join(["x"] * 2400), ["x"]
+    )  # (1 - x) - x ..., not 1 - (x - ...)
+    assert differences.evaluate({"x": 1.0}) == 1.0 - 2400.0
+    quotients = parse("-".join(["2/x/x/x"] * 1000) + "*y", ["x", "y"])  # chains in a chain
+    assert quotients.evaluate({"x": 2.0, "y": 3.0}) == 0.25 - 998 * 0.25 - 0.25 * 3.0
+    x = am.Value(1.0001)
+    result = parse("*".join(["x"] * 3000), ["x"]).evaluate({"x": x})
+    assert isinstance(result, am.Value)
+    assert len(am.topological_order(result)) == 3000  # x and 2,999 products, one chain
+    result.backward()
+    assert x.grad == pytest.approx(3000 * 1.0001**2999, rel=1e-9)
+
+
+def test_a_refused_term_of_a_long_sum_is_named_where_it_stands() -> None:
+    text = "+".join(["x"] * 3000) + " + (x +\n é.real)"
+    with pytest.raises(ExpressionError, match=r"attribute access is not allowed: 'é\.real'"):
+        parse(text, ["x", "é"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-" * 5000 + "x",  # unary minus nested 5,000 deep
+        "exp(" + "+".join(["x"] * 4000) + ")",  # a long sum inside a call
+        "x**" * 3300 + "x",  # a power tower, which is right-associative: real nesting
+    ],
+)
+def test_real_nesting_beyond_the_parser_says_which_limit_was_hit(text: str) -> None:
+    with pytest.raises(ExpressionError, match="nested too deeply for Python's parser") as info:
+        parse(text, ["x"])
+    assert "unary operators, powers or calls" in str(info.value)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -118,6 +155,8 @@ def test_very_long_chains_evaluate_without_recursion() -> None:
         ("x == 1", "comparisons are not allowed"),
         ("True", "only numbers are allowed as constants, not True"),
         ("1" * 400, "is too large"),
+        ("x * 1e999", "the number '1e999' is too large"),
+        ("x + 1e400 - 2", "the number '1e400' is too large"),
         ("x +", "invalid syntax"),
         ("", "the expression is empty"),
         ("x" * (MAX_LENGTH + 1), "too long"),

@@ -413,3 +413,25 @@ def test_explain_reports_a_disagreement(monkeypatch: pytest.MonkeyPatch) -> None
 def test_explain_takes_one_example() -> None:
     with pytest.raises(ValueError, match="explain takes one example"):
         explain(Network.random([2, 1], seed=0), [[0.0, 1.0], [1.0, 0.0]], [1.0, 0.0])  # type: ignore[arg-type]
+
+
+def test_backprop_and_forward_accept_an_mlp_as_its_matrices() -> None:
+    model = MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=4)
+    X, y = [[0.5, -1.0], [1.5, 0.25]], [1.0, 0.0]
+    from_model = textbook.backprop(model, X, y, loss="binary_cross_entropy")
+    from_matrices = textbook.backprop(
+        textbook.Network.from_mlp(model), X, y, "binary_cross_entropy"
+    )
+    assert from_model.cost == from_matrices.cost
+    for l in (1, 2):
+        np.testing.assert_array_equal(from_model.dW[l], from_matrices.dW[l])
+        np.testing.assert_array_equal(from_model.db[l], from_matrices.db[l])
+    _, a = textbook.forward(model, X)
+    np.testing.assert_allclose(a[2].ravel(), [model(x).data for x in X], rtol=1e-12)  # type: ignore[union-attr]
+
+
+def test_backprop_of_something_else_says_what_to_pass() -> None:
+    with pytest.raises(
+        TypeError, match=r"backprop: expected a textbook.Network or an nn.MLP, got list"
+    ):
+        textbook.backprop([[1.0, 2.0]], [1.0, 2.0], [1.0])  # type: ignore[arg-type]
