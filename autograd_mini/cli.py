@@ -432,7 +432,7 @@ def _render_format(path: Path, given: str | None) -> str:
     """The format to write ``path`` in: the one its suffix names, which --format (``given``)
     may only repeat; --format alone decides for a suffix that names no format."""
     try:
-        implied: str | None = render._format_for(path, None)
+        implied: str | None = render.format_for(path)
     except ValueError as error:
         if given is None:
             raise UsageError(str(error).replace("pass format=", "pass --format")) from None

@@ -19,8 +19,9 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from autograd_mini._files import write_atomically
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -159,9 +160,7 @@ def _figure() -> Figure:
 def _saved(figure: Figure, path: str | os.PathLike[str] | None) -> Figure:
     """``figure``, written as a PNG to ``path`` first when a path is given (atomically)."""
     if path is not None:
-        from autograd_mini.render import _write_atomically
-
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=_DPI)
-        _write_atomically(Path(path), buffer.getvalue())
+        write_atomically(str(path), buffer.getvalue())
     return figure

@@ -30,7 +30,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,12 +45,14 @@ from autograd_mini._engine import (
     set_display_hook,
     topological_order,
 )
+from autograd_mini._files import write_atomically
 
 __all__ = [
     "DEFAULT_MAX_NODES",
     "FORMATS",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
+    "format_for",
     "gradcheck_dot",
     "mimebundle",
     "render",
@@ -229,12 +230,12 @@ def render(
     so a failed run leaves no half-written file. Returns the path.
     """
     target = Path(path)
-    fmt = _format_for(target, format)
+    fmt = format_for(target, format)
     if options and isinstance(root, graphviz.Digraph):
         raise TypeError("render: options apply to a Value, not to an already built Digraph")
     graph = root if isinstance(root, graphviz.Digraph) else to_dot(root, **options)
     data = graph.source.encode("utf-8") if fmt == "dot" else run_dot(graph.source, fmt)
-    _write_atomically(target, data)
+    write_atomically(str(target), data)
     return target
 
 
@@ -709,7 +710,10 @@ def _html(text: str, max_chars: int | None) -> str:
     return text.replace("\n", "<BR/>")
 
 
-def _format_for(path: Path, fmt: str | None) -> str:
+def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """The format to write ``path`` in: ``fmt`` when given, else the one its suffix names
+    (``.gv`` is DOT); ValueError when neither names a known format."""
+    path = Path(path)
     if fmt is None:
         suffix = path.suffix.lower().lstrip(".")
         fmt = "dot" if suffix == "gv" else suffix
@@ -721,26 +725,3 @@ def _format_for(path: Path, fmt: str | None) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
     return fmt
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename it into place."""
-    directory = path.parent
-    if not directory.is_dir():
-        raise FileNotFoundError(f"cannot write {str(path)!r}: no directory {str(directory)!r}")
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; match open()'s mode
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
