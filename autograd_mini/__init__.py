@@ -30,6 +30,7 @@ from autograd_mini._engine import sigmoid as sigmoid
 from autograd_mini._engine import sqrt as sqrt
 from autograd_mini._engine import tanh as tanh
 from autograd_mini._engine import topological_order as topological_order
+from autograd_mini._explore import explore as explore
 from autograd_mini._functional import grad as grad
 from autograd_mini._functional import value_and_grad as value_and_grad
 from autograd_mini._gradcheck import GradcheckError as GradcheckError
@@ -63,6 +64,7 @@ __all__ = [
     "detect_anomaly",
     "dot",
     "exp",
+    "explore",
     "grad",
     "gradcheck",
     "gradgradcheck",

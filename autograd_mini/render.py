@@ -50,10 +50,12 @@ __all__ = [
     "mimebundle",
     "render",
     "render_dot",
+    "render_html",
     "render_png",
     "render_svg",
     "run_dot",
     "to_dot",
+    "to_html",
     "to_svg",
 ]
 
@@ -257,6 +259,21 @@ def to_svg(root: Value | Sequence[Value] | graphviz.Digraph, **options: Any) -> 
     """The graph as SVG text (needs Graphviz)."""
     graph = root if isinstance(root, graphviz.Digraph) else to_dot(root, **options)
     return run_dot(graph.source, "svg").decode("utf-8")
+
+
+def to_html(root: Value, **options: Any) -> str:
+    """The backprop explorer of ``root`` as one self-contained HTML page (no network);
+    ``options`` go to `autograd_mini.explore`."""
+    from autograd_mini import _explore  # here, not above: _explore builds on this module
+
+    return _explore.page([_explore.explore(root, **options)])
+
+
+def render_html(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
+    """Write `to_html` to ``path`` (atomically, like `render`); returns the path."""
+    target = Path(path)
+    _write_atomically(target, to_html(root, **options).encode("utf-8"))
+    return target
 
 
 def mimebundle(
