@@ -9,6 +9,7 @@ Nothing is fetched: the page works from ``file://``, offline, and in a notebook 
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -105,7 +106,7 @@ def page(explorers: Sequence[Explorer], title: str = "autograd_mini explorer") -
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<link rel="icon" href="data:,">\n<title>{render.html.escape(title)}</title>\n'
+        f'<link rel="icon" href="data:,">\n<title>{html.escape(title)}</title>\n'
         f"</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
 
@@ -249,7 +250,7 @@ def _graph(
         cells = [f"<B>{render._html(shown, options.max_label_chars)}</B>"] if shown else []
         cells += [f"data {model['nodes'][i]['value']}", f"grad {model['nodes'][i]['grad']}"]
         body = "".join(f"<TD>{c}</TD>" for c in cells)
-        table = f'<TABLE {_TABLE}><TR>{body}</TR></TABLE>'
+        table = f"<TABLE {_TABLE}><TR>{body}</TR></TABLE>"
         target.node(f"v{i}", label=f"<{table}>", shape="plain", id=f"n{i}")
         if node.parents:
             target.node(
@@ -344,7 +345,7 @@ _CONTROLS = """<div class="am-controls">
 <button type="button" class="am-end" title="last step (End)">▶|</button>
 <input type="range" class="am-slider" min="0" value="0" aria-label="step">
 <span class="am-counter"></span>
-<button type="button" class="am-fit" title="fit the graph to the width, or show it full size">fit</button>
+<button type="button" class="am-fit" title="fit the graph to the width, or full size">fit</button>
 </div>
 <div class="am-explain"></div>"""
 

@@ -261,15 +261,19 @@ def to_svg(root: Value | Sequence[Value] | graphviz.Digraph, **options: Any) -> 
     return run_dot(graph.source, "svg").decode("utf-8")
 
 
-def to_html(root: Value, **options: Any) -> str:
+def to_html(root: Value | Sequence[Value], **options: Any) -> str:
     """The backprop explorer of ``root`` as one self-contained HTML page (no network);
-    ``options`` go to `autograd_mini.explore`."""
+    several Values give one explorer each, one below the other. ``options`` go to
+    `autograd_mini.explore`."""
     from autograd_mini import _explore  # here, not above: _explore builds on this module
 
-    return _explore.page([_explore.explore(root, **options)])
+    roots = [root] if isinstance(root, Value) else list(root)
+    return _explore.page([_explore.explore(r, **options) for r in roots])
 
 
-def render_html(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
+def render_html(
+    root: Value | Sequence[Value], path: str | os.PathLike[str], **options: Any
+) -> Path:
     """Write `to_html` to ``path`` (atomically, like `render`); returns the path."""
     target = Path(path)
     _write_atomically(target, to_html(root, **options).encode("utf-8"))
