@@ -284,7 +284,7 @@ def _cluster_info(key: tuple[str, ...], keys: list[tuple[str, ...]]) -> dict[str
     return {"path": key[-1], "size": len(members)}
 
 
-_SVG_GROUP = re.compile(r'<g id="([^"]*)" class="(node|edge|cluster|graph)">')
+_SVG_GROUP = re.compile(r'<g id="([^"]*)" class="(node|edge|cluster|graph)"')
 
 
 def _scoped_svg(svg: str) -> str:
@@ -296,11 +296,11 @@ def _scoped_svg(svg: str) -> str:
         name, kind = match.group(1), match.group(2)
         if kind == "node" and name[:1] in "no" and name[1:].isdigit():
             role = "data-node" if name[0] == "n" else "data-op-of"
-            return f'<g class="node" {role}="{name[1:]}">'
+            return f'<g class="node" {role}="{name[1:]}"'
         if kind == "edge" and name[:1] in "ef" and name[1:].isdigit():
             role = "data-edge" if name[0] == "e" else "data-result-of"
-            return f'<g class="edge" {role}="{name[1:]}">'
-        return f'<g class="{kind}" data-gv="{name}">'
+            return f'<g class="edge" {role}="{name[1:]}"'
+        return f'<g class="{kind}" data-gv="{name}"'
 
     return _SVG_GROUP.sub(attributes, svg)
 
