@@ -1,15 +1,24 @@
-"""The backprop explorer's data, without a browser: steps in the engine's order, final
-gradients equal to ``.grad``, per-edge checks, escaping, limits, files and the CLI."""
+"""The backprop explorer: first its data (steps in the engine's order, final gradients
+equal to ``.grad``, per-edge checks, escaping, limits, files, the CLI), then the page in
+a real browser, Debian's Chromium driven by Playwright.
+
+One browser per test session. Without Chromium the browser tests skip on a developer's
+machine and fail under CI (CI=true), so they never silently stop running there.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import os
 import re
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,7 +49,7 @@ def every_op() -> am.Value:
     differ in the last bit, so only the rule's own order gives ``.grad`` exactly."""
     a, b = am.Value(0.7, label="a"), am.Value(-1.3, label="b")
     c = (a / b).sigmoid() * (a**2.5) + am.log(a * 3.1) / (b**3) - am.sqrt(a).exp()
-    d = am.sum([c.tanh(), (-b).relu(), abs(b), a**b.abs()])
+    d = am.sum([c.tanh(), (-b).relu(), abs(b), a ** b.abs()])
     return d / (a + 2.0)
 
 
@@ -219,3 +228,257 @@ def test_cli_render_picks_html_by_suffix(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "wrote g.html" in result.stdout
     assert 'class="am-explorer"' in (tmp_path / "g.html").read_text(encoding="utf-8")
+
+
+# ---- in the browser -------------------------------------------------------------------
+
+try:
+    from playwright.sync_api import Browser, Page, sync_playwright
+except ImportError:  # pragma: no cover - the dev extra installs it
+    sync_playwright = None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if sync_playwright is None or executable is None:
+        missing = "playwright" if sync_playwright is None else "the chromium program"
+        message = f"{missing} is missing ('make test' installs both)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+class Opened:
+    """A page showing a file, with every request and console error it made."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+
+    def evaluate(self, script: str, arg: Any = None) -> Any:
+        return self.page.evaluate(script, arg)
+
+    def node_texts(self, explorer: int = 0) -> list[str]:
+        """The displayed text of each value node, by its ``data-node`` index."""
+        return list(
+            self.evaluate(
+                """k => {
+                  const root = window.autogradMini.explorers[k].root;
+                  const texts = [];
+                  root.querySelectorAll("g[data-node]").forEach(g => {
+                    texts[Number(g.getAttribute("data-node"))] = g.textContent;
+                  });
+                  return texts;
+                }""",
+                explorer,
+            )
+        )
+
+
+@pytest.fixture
+def open_page(browser: Browser, tmp_path: Path) -> Iterator[Callable[[str], Opened]]:
+    pages: list[Page] = []
+
+    def open_html(html: str) -> Opened:
+        path = tmp_path / f"page{len(pages)}.html"
+        path.write_text(html, encoding="utf-8")
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        pages.append(page)
+        opened = Opened(page)
+
+        def route(route: Any) -> None:
+            url = route.request.url
+            if url.startswith(("file:", "data:")):
+                route.continue_()
+            else:
+                opened.requests.append(url)
+                route.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: opened.errors.append(str(error)))
+        page.goto(path.as_uri())
+        return opened
+
+    yield open_html
+    for page in pages:
+        page.close()
+
+
+def number(x: float) -> str:
+    return render._number(x, 4)
+
+
+@pytest.mark.parametrize("build", [fan_out, neuron, mlp_loss])
+def test_every_step_shows_the_engines_numbers(
+    build: Callable[[], am.Value], open_page: Callable[[str], Opened]
+) -> None:
+    y = build()
+    opened = open_page(render.to_html(y))
+    y.backward()
+    order = am.topological_order(y)
+    n = len(order)
+    steps = opened.evaluate("window.autogradMini.explorers[0].steps")
+    assert len(steps) == 2 * n
+    for k, step in enumerate(steps):
+        opened.evaluate("k => window.autogradMini.explorers[0].goTo(k)", k)
+        texts = opened.node_texts()
+        i = step["node"]
+        if step["phase"] == "forward":
+            assert i == k and step["grad"] == 0
+            assert f"data {number(order[i].data)}" in texts[i]
+            assert all("data ·" in t for t in texts[k + 1 :])  # not computed yet
+        else:
+            assert step["grad"] == order[i].grad  # the engine's gradient, exactly
+            assert f"grad {number(order[i].grad)}" in texts[i]
+    for node, text in zip(order, opened.node_texts()):  # the last step: every .grad
+        assert f"data {number(node.data)}" in text and f"grad {number(node.grad)}" in text
+    assert opened.requests == [] and opened.errors == []
+
+
+def test_fan_out_grad_grows_across_the_backward_steps(open_page: Callable[[str], Opened]) -> None:
+    opened = open_page(render.to_html(fan_out()))  # x, x*x, x*x + x
+    shown = []
+    for k in range(3, 6):
+        opened.evaluate("k => window.autogradMini.explorers[0].goTo(k)", k)
+        shown.append(opened.node_texts()[0])
+    assert [t.split("grad ")[1].strip() for t in shown] == ["1", "7", "7"]
+
+
+def test_buttons_keys_and_slider_move_the_step(open_page: Callable[[str], Opened]) -> None:
+    opened = open_page(render.to_html(neuron()))
+    page = opened.page
+
+    def index() -> int:
+        return int(opened.evaluate("window.autogradMini.explorers[0].index"))
+
+    last = len(opened.evaluate("window.autogradMini.explorers[0].steps")) - 1
+    page.click(".am-forward")
+    page.click(".am-forward")
+    assert index() == 2
+    page.click(".am-back")
+    assert index() == 1
+    page.focus(".am-explorer")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert index() == 3
+    page.keyboard.press("ArrowLeft")
+    assert index() == 2
+    page.keyboard.press("End")
+    assert index() == last
+    page.click(".am-start")
+    assert index() == 0
+    page.click(".am-end")
+    assert index() == last and page.input_value(".am-slider") == str(last)
+    page.eval_on_selector(
+        ".am-slider", "s => { s.value = '4'; s.dispatchEvent(new Event('input')); }"
+    )
+    assert index() == 4 and "step 5 of" in page.inner_text(".am-counter")
+    page.click(".am-play")
+    page.wait_for_function("window.autogradMini.explorers[0].index > 4")
+    page.click(".am-play")  # pause
+    assert page.inner_text(".am-play") == "play"
+    assert opened.errors == []
+
+
+def test_a_wrong_partial_is_red_with_both_numbers(
+    open_page: Callable[[str], Opened], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stands in for an `am.defop` with a wrong derivative: the explorer reads local
+    # derivatives only through `_ops.local_derivatives`.
+    right = _ops.local_derivatives
+
+    def wrong(node: am.Value) -> list[float | None]:
+        return [0.5] if node.op == "tanh" else right(node)
+
+    monkeypatch.setattr(_ops, "local_derivatives", wrong)
+    x = am.Value(0.3, label="x")
+    y = (x * 2.0).tanh()
+    opened = open_page(render.to_html(y))
+    opened.evaluate(f"window.autogradMini.explorers[0].goTo({len(am.topological_order(y))})")
+    bad = opened.page.locator("tr.am-bad")
+    assert bad.count() == 1
+    text = bad.inner_text()
+    assert "0.5" in text and f"✗ numeric {number(1 - math.tanh(0.6) ** 2)}" in text
+    edge = opened.page.locator("g[data-edge].edge path[stroke='#d73027']")
+    assert edge.count() == 1
+
+
+def test_two_explorers_on_one_page_are_independent(open_page: Callable[[str], Opened]) -> None:
+    opened = open_page(render.to_html([fan_out(), neuron()]))
+    assert opened.evaluate("window.autogradMini.explorers.length") == 2
+    opened.evaluate("window.autogradMini.explorers[1].goTo(5)")
+    assert opened.evaluate("window.autogradMini.explorers.map(e => e.index)") == [0, 5]
+    opened.page.locator(".am-explorer").nth(0).locator(".am-forward").click()
+    assert opened.evaluate("window.autogradMini.explorers.map(e => e.index)") == [1, 5]
+    assert opened.evaluate("document.querySelectorAll('[id]').length") == 0
+    assert opened.errors == []
+
+
+def test_the_fragment_works_when_inserted_like_a_notebook_output(
+    open_page: Callable[[str], Opened],
+) -> None:
+    # JupyterLab and VS Code put the HTML into the page, then re-create each script.
+    fragment = am.explore(neuron())._repr_html_()
+    opened = open_page("<!DOCTYPE html><html><body><div class='output'></div></body></html>")
+    opened.evaluate(
+        """html => {
+          const output = document.querySelector(".output");
+          output.innerHTML = html;
+          output.querySelectorAll("script").forEach(old => {
+            const script = document.createElement("script");
+            if (old.type) script.type = old.type;
+            if (old.className) script.className = old.className;
+            script.textContent = old.textContent;
+            old.replaceWith(script);
+          });
+        }""",
+        fragment,
+    )
+    assert opened.evaluate("window.autogradMini.explorers.length") == 1
+    opened.evaluate("window.autogradMini.explorers[0].goTo(3)")
+    assert "data" in opened.node_texts()[3] and opened.errors == []
+
+
+def test_clusters_collapse_and_expand(open_page: Callable[[str], Opened]) -> None:
+    y = mlp_loss()
+    opened = open_page(am.explore(y, collapse_above=10)._repr_html_())
+    page = opened.page
+    collapsed = page.locator("g.cluster.am-collapsed")
+    assert collapsed.count() == 2  # the two layers
+    assert "values" in (collapsed.first.text_content() or "")
+    collapsed.first.locator("text").first.click()
+    assert page.locator("g.cluster.am-collapsed").count() == 1
+    assert opened.errors == []
+
+
+def test_hover_shows_the_node_and_the_line_that_made_it(
+    open_page: Callable[[str], Opened],
+) -> None:
+    x = am.Value(2.0, label="x")
+    with am.detect_anomaly():
+        y = x.tanh()
+    opened = open_page(render.to_html(y))
+    opened.page.hover("g[data-node='1']")
+    info = opened.page.inner_text(".am-info")
+    assert "op: tanh" in info and "1 − out²" in info
+    assert "test_explorer.py" in info and "x.tanh()" in info
+
+
+def test_the_demo_page_and_a_screenshot_that_is_not_blank(
+    open_page: Callable[[str], Opened],
+) -> None:
+    from PIL import Image
+
+    opened = open_page(_explore.page([am.explore(neuron()), am.explore(mlp_loss())]))
+    opened.evaluate("window.autogradMini.explorers[0].goTo(12)")
+    image = Image.open(io.BytesIO(opened.page.screenshot()))
+    colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
+    assert colours is None or len(colours) > 20  # None: more colours than that
+    assert opened.requests == [] and opened.errors == []
