@@ -347,15 +347,15 @@ _CONTROLS = """<div class="am-controls">
 <span class="am-counter"></span>
 <button type="button" class="am-fit" title="fit the graph to the width, or full size">fit</button>
 </div>
-<div class="am-explain"></div>"""
+<div class="am-top"><div class="am-explain"></div>
+<div class="am-info">Hover or click a box.</div></div>"""
 
 
 def _fragment(svg: str, data: dict[str, Any]) -> str:
     return (
         f'<div class="am-explorer" tabindex="0">\n<style>{_asset("explorer.css")}</style>\n'
         f"{_CONTROLS}\n"
-        f'<div class="am-body"><div class="am-graph">{svg}</div>'
-        f'<div class="am-info">Hover or click a node.</div></div>\n'
+        f'<div class="am-graph">{svg}</div>\n'
         f'<script type="application/json" class="am-data">{_json_for_script(data)}</script>\n'
         f"<script>{_asset('explorer.js')}</script>\n</div>"
     )
