@@ -1,4 +1,4 @@
-"""Draw docs/assets/explorer.png, the README's picture of the backprop explorer, from a
+"""Draw assets/explorer.png, the README's picture of the backprop explorer, from a
 real browser (Chromium through Playwright), so the picture is never hand-made.
 
 Run it from the repository after a change to the explorer's look:
@@ -16,7 +16,7 @@ from playwright.sync_api import sync_playwright
 
 import autograd_mini as am
 
-OUT = Path(__file__).resolve().parent / "assets" / "explorer.png"
+OUT = Path(__file__).resolve().parent.parent / "assets" / "explorer.png"
 
 
 def neuron() -> tuple[am.Value, am.Value]:
