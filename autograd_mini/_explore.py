@@ -271,8 +271,11 @@ def _graph(
             if edge["bad"]:
                 first += f" ≠ {edge['numeric']}"
             label = f"<{render._html(first, None)}<BR/>{render._html(edge['adds'], None)}>"
-            colour = {"color": _BAD, "fontcolor": _BAD, "penwidth": "2"} if edge["bad"] else {}
-            graph.edge(f"v{edge['parent']}", f"v{i}_op", label=label, id=f"e{e}", **colour)
+            j = edge["parent"]
+            look = {"color": _BAD, "fontcolor": _BAD, "penwidth": "2"} if edge["bad"] else {}
+            if render._is_input(order[j], keys[j], options.cluster_depth):
+                look.update(render._INPUT_EDGE)
+            graph.edge(f"v{j}", f"v{i}_op", label=label, id=f"e{e}", **look)
         if node.parents:
             graph.edge(f"v{i}_op", f"v{i}", id=f"f{i}")
     render._attach_clusters(subgraphs)

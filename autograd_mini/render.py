@@ -360,10 +360,12 @@ def _build(
             continue
         labels = _edge_labels(node, options) if options.edge_labels else None
         for k, parent in enumerate(node.parents):
+            j = index[parent]
+            start = _INPUT_EDGE if _is_input(parent, keys[j], options.cluster_depth) else {}
             if labels is None:
-                graph.edge(f"v{index[parent]}", f"v{i}_op")
+                graph.edge(f"v{j}", f"v{i}_op", **start)
             else:
-                graph.edge(f"v{index[parent]}", f"v{i}_op", label=labels[k])
+                graph.edge(f"v{j}", f"v{i}_op", label=labels[k], **start)
         graph.edge(f"v{i}_op", f"v{i}")
     _attach_clusters(subgraphs)
     if checks is not None:
@@ -373,6 +375,16 @@ def _build(
         extra = [_GRAD_ZERO, _GRAD_NONFINITE]
         graph.node("legend", label=_legend("|grad|", _GRAD_BINS, extra), shape="plain")
     return graph
+
+
+# An input's edges span two ranks, so the inputs stand in a column of their own, before
+# the parameters of the layer they feed instead of under it.
+_INPUT_EDGE = {"minlen": "2"}
+
+
+def _is_input(node: Value, key: tuple[str, ...], cluster_depth: int) -> bool:
+    """A named leaf outside every module, in a clustered graph: a network's input."""
+    return cluster_depth > 0 and not node.parents and not key and bool(node.label)
 
 
 def _value_label(
