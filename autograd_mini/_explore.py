@@ -78,6 +78,12 @@ def explore(
     """An explorer of the graph behind ``root``, to step through its forward and backward
     pass; it does not touch any ``.grad``.
 
+    >>> import autograd_mini as am
+    >>> x = am.Value(0.5, label="x")
+    >>> explorer = am.explore(x.tanh())  # in a notebook, the cell shows it
+    >>> [(s["phase"], s["label"] or "tanh") for s in explorer.steps]
+    [('forward', 'x'), ('forward', 'tanh'), ('backward', 'tanh'), ('backward', 'x')]
+
     ``precision`` is the number of significant digits shown. Parameters named by
     `autograd_mini.nn` are grouped into layer and neuron clusters, which a click
     collapses or expands; with more than ``collapse_above`` values the layers open

@@ -204,6 +204,16 @@ def test_big_graphs_open_collapsed_and_too_big_ones_are_refused() -> None:
         am.explore([y])  # type: ignore[arg-type]
 
 
+def test_a_big_mlp_opens_with_its_layers_collapsed() -> None:
+    model = nn.MLP(4, [16, 16, 1], activation="tanh", seed=0)
+    out = model([0.1, -0.2, 0.3, 0.4])
+    assert isinstance(out, am.Value)
+    assert len(am.topological_order(out)) > _explore.DEFAULT_COLLAPSE_ABOVE
+    data = explorer_data(am.explore(out))
+    paths = sorted(data["clusters"][c]["path"] for c in data["collapsed"])  # type: ignore[index]
+    assert paths == ["layers.0", "layers.1", "layers.2"]
+
+
 def test_render_html_writes_one_page_per_call(tmp_path: Path) -> None:
     path = render.render_html([fan_out(), neuron()], tmp_path / "two.html")
     text = path.read_text(encoding="utf-8")
