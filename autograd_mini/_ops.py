@@ -58,8 +58,9 @@ def derivative_formulas(node: Value) -> list[str]:
         return [_UNARY[op]]
     if op in _BINARY:
         return list(_BINARY[op])
-    if op.startswith("**"):
-        return [f"{op[2:]}·x^({op[2:]} − 1)"]
+    if op.startswith("**"):  # x ** n for a fixed n
+        n = float(op[2:])
+        return [f"{op[2:]}·x^{n - 1:g}" if n != 2.0 else "2·x"]
     if op == "sum":
         return ["1"] * n
     if op == "dot":

@@ -161,6 +161,7 @@
       var moves = { ArrowLeft: current - 1, ArrowRight: current + 1, Home: 0, End: last };
       if (event.target === slider || !(event.key in moves)) return;
       event.preventDefault();
+      event.stopPropagation(); // a notebook's own shortcuts must not move the cell too
       goTo(moves[event.key]);
     });
     valueBoxes.forEach(function (g, i) {
