@@ -59,8 +59,8 @@ def derivative_formulas(node: Value) -> list[str]:
     if op in _BINARY:
         return list(_BINARY[op])
     if op.startswith("**"):  # x ** n for a fixed n
-        n = float(op[2:])
-        return [f"{op[2:]}·x^{n - 1:g}" if n != 2.0 else "2·x"]
+        exponent = float(op[2:])
+        return [f"{op[2:]}·x^{exponent - 1:g}" if exponent != 2.0 else "2·x"]
     if op == "sum":
         return ["1"] * n
     if op == "dot":
