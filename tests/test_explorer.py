@@ -325,7 +325,11 @@ def number(x: float) -> str:
     return render._number(x, 4)
 
 
-@pytest.mark.parametrize("build", [fan_out, neuron, mlp_loss])
+def single_leaf() -> am.Value:
+    return am.Value(1.5, label="only")
+
+
+@pytest.mark.parametrize("build", [fan_out, neuron, mlp_loss, single_leaf])
 def test_every_step_shows_the_engines_numbers(
     build: Callable[[], am.Value], open_page: Callable[[str], Opened]
 ) -> None:
