@@ -91,6 +91,8 @@ def explore(
     """
     if not isinstance(root, Value):
         raise TypeError(f"explore: expected a Value, got {type(root).__name__}")
+    if not render._is_int(collapse_above) or collapse_above < 0:
+        raise ValueError(f"collapse_above must be an int >= 0, got {collapse_above!r}")
     options = render._check_options(rankdir, True, precision, 2, False, True, 40)
     order = render._order([root], max_nodes)
     model = _model(order, precision)

@@ -202,6 +202,8 @@ def test_big_graphs_open_collapsed_and_too_big_ones_are_refused() -> None:
         am.explore(y, max_nodes=n - 1)
     with pytest.raises(TypeError, match="explore: expected a Value"):
         am.explore([y])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="collapse_above"):
+        am.explore(y, collapse_above=-1)
 
 
 def test_a_big_mlp_opens_with_its_layers_collapsed() -> None:
