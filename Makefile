@@ -1,13 +1,14 @@
 # Two commands set everything up on a fresh machine: `make demo` and `make test`.
 # Both create or reuse .venv, install the package with its extras, and install
-# Graphviz's `dot` program from the system's packages when it is missing.
+# Graphviz's `dot` program and Chromium (for the explorer's browser tests) from the
+# system's packages when they are missing.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs bench graphviz clean
+.PHONY: demo test lint typecheck pytest docs bench graphviz chromium clean
 
 demo: $(INSTALLED) graphviz
 	$(BIN)/autograd-mini demo --out out
@@ -21,7 +22,7 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
-pytest: $(INSTALLED) graphviz
+pytest: $(INSTALLED) graphviz chromium
 	$(BIN)/pytest
 
 # The documentation site, built strictly (any warning fails) into site/; nothing is fetched.
@@ -54,6 +55,21 @@ graphviz:
 	    exit 1; \
 	  fi; }
 	@command -v dot >/dev/null 2>&1 || { echo "error: 'dot' is still not on PATH after installing Graphviz" >&2; exit 1; }
+
+# Chromium drives the explorer's browser tests (Playwright launches this binary; no
+# browser is downloaded).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	    echo "installing Chromium (for the browser tests) with apt-get"; \
+	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "error: the 'chromium' program is missing; install Chromium" \
+	         "(e.g. 'dnf install chromium') and run make again" >&2; \
+	    exit 1; \
+	  fi; }
+	@command -v chromium >/dev/null 2>&1 || { echo "error: 'chromium' is still not on PATH after installing Chromium" >&2; exit 1; }
 
 clean:
 	rm -rf $(VENV) out site .pytest_cache .mypy_cache .ruff_cache .hypothesis

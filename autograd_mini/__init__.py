@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
 from autograd_mini import render as render
+from autograd_mini._explore import explore as explore
 from autograd_mini._functional import grad as grad
 from autograd_mini._functional import hessian as hessian
 from autograd_mini._functional import jacobian as jacobian
@@ -73,6 +74,7 @@ __all__ = [
     "detect_anomaly",
     "dot",
     "exp",
+    "explore",
     "grad",
     "gradcheck",
     "gradgradcheck",

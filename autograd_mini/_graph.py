@@ -111,6 +111,7 @@ def _backprop_floats(order: list[Value]) -> None:
     (w_i gets g·x_i, x_i gets g·w_i, b gets g) are written out in its branch.
     """
     unary, constant, binary = _ops.UNARY_PATH, _ops.CONSTANT_PATH, _ops.BINARY_PATH
+    power = _ops.POWER_PATH
     sum_path, dot_path = _ops.SUM_PATH, _ops.DOT_PATH
     node = None
     try:
@@ -133,6 +134,8 @@ def _backprop_floats(order: list[Value]) -> None:
                 da, db = op.partials
                 a._pending += g * da
                 node._b._pending += g * db
+            elif path == power:  # x ** n: only x is differentiated
+                a._pending += g * op.partials[0](node.data, a.data, node._b.data)
             elif path == dot_path:
                 b = node._b
                 for w, x in zip(a, b):  # a: weights (then the bias), b: inputs
@@ -159,7 +162,7 @@ def _push_checked(node: Value, g: Any, operands: list[Any], out: Any) -> None:
     assert op is not None
     recorded = op if isinstance(op, _ops.Recorded) else None
     try:
-        contributions = [g * d for d in op.local(out, operands)]
+        contributions = [None if d is None else g * d for d in op.local(out, operands)]
     except ArithmeticError as error:
         if recorded is None:
             raise
@@ -169,6 +172,8 @@ def _push_checked(node: Value, g: Any, operands: list[Any], out: Any) -> None:
         ) from error
     if recorded is not None:
         for index, c in enumerate(contributions):
+            if c is None:
+                continue
             number = _value.data_of(c)
             if not math.isfinite(number):
                 raise _value.AnomalyError(
@@ -177,6 +182,8 @@ def _push_checked(node: Value, g: Any, operands: list[Any], out: Any) -> None:
                     f"{_value.data_of(g)!r}); the node was created at {recorded.origin}"
                 )
     for parent, c in zip(node.parents, contributions):
+        if c is None:
+            continue
         pending = parent._pending
         is_zero = type(pending) is float and pending == 0.0
         parent._pending = c if is_zero else pending + c
@@ -271,6 +278,8 @@ def tangents(
         else:
             local = node._op.local(node.data, [p.data for p in parents])
         for t, i in incoming:
+            if local[i] is None:
+                continue
             term = local[i] * t
             total = term if type(total) is float and total == 0.0 else total + term
         tangent[node] = total

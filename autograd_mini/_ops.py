@@ -31,12 +31,13 @@ from typing import Any, Protocol, overload
 from autograd_mini._symbolic import Symbol, call, formula, is_symbolic
 from autograd_mini._value import NARY, Value, _node, as_float, constant, data_of, is_real
 
-Partial = Callable[..., Any] | float
+Partial = Callable[..., Any] | float | None
 INF = math.inf
 NAN = math.nan
 
 # How backprop's float loop treats an operation's node (see `autograd_mini._graph`).
-UNARY_PATH, BINARY_PATH, CONSTANT_PATH, SUM_PATH, DOT_PATH, NARY_PATH, RECORDED_PATH = range(7)
+UNARY_PATH, BINARY_PATH, CONSTANT_PATH, POWER_PATH, SUM_PATH, DOT_PATH = range(6)
+NARY_PATH, RECORDED_PATH = 6, 7
 
 
 class Op:
@@ -79,11 +80,11 @@ class Op:
         self.domain_error = domain_error  # the error for operands outside the domain
         self.symbol = symbol  # a format for `str.format`, one {} per operand
         self.operand_names = operand_names
-        kinds = {callable(p) for p in partials}
+        kinds = {callable(p) for p in partials if p is not None}
         if arity == 1 and kinds == {True}:
             self.path = UNARY_PATH
         elif arity == 2 and kinds == {True}:
-            self.path = BINARY_PATH
+            self.path = BINARY_PATH if partials[1] is not None else POWER_PATH
         elif arity == 2 and kinds == {False}:
             self.path = CONSTANT_PATH
         else:  # n-ary, or constant and computed partials mixed: the general branch
@@ -103,7 +104,7 @@ class Op:
             if not callable(d):
                 return [d] * len(operands)
             return [d(out, operands, i) for i in range(len(operands))]
-        return [d(out, *operands) if callable(d) else d for d in self.partials]
+        return [d(out, *operands) if callable(d) else d for d in self.partials]  # None stays
 
     def names(self, n: int) -> list[str]:
         """The names its operands print with, for ``n`` operands."""
@@ -174,7 +175,9 @@ def defop(
     """Register the operation ``name`` and return a function that applies it.
 
     ``forward`` computes the value from the operands' values. Each of ``partials`` is
-    ∂out/∂operand for one operand, as ``partial(out, *operands)`` (or a constant):
+    ∂out/∂operand for one operand, as ``partial(out, *operands)``, a constant, or None
+    for an operand that is a setting of the operation rather than an input (no gradient
+    flows to it; ``x ** n`` treats its exponent so):
     written with Value operations (``am.sigmoid``, ``*``, ...) it runs on floats, on
     Values (higher-order gradients), on arrays (the tape) and on symbols (formulas).
     ``domain(*operands)`` is true where the operands are valid (written with comparisons
@@ -202,10 +205,10 @@ def defop(
     if not callable(forward):
         raise TypeError(f"defop {name!r}: forward must be callable, got {forward!r}")
     for i, d in enumerate(partials):
-        if not callable(d) and not is_real(d):
+        if not callable(d) and not is_real(d) and d is not None:
             raise TypeError(
-                f"defop {name!r}: partial {i} must be a function (out, *operands) or a "
-                f"number, got {d!r}"
+                f"defop {name!r}: partial {i} must be a function (out, *operands), a "
+                f"number, or None (an operand that is not differentiated), got {d!r}"
             )
     arity = None if nary else _arity(forward) or len(partials)
     if nary and len(partials) != 1:
@@ -224,7 +227,7 @@ def defop(
     op = Op(
         name,
         forward,
-        tuple(float(d) if not callable(d) else d for d in partials),
+        tuple(float(d) if is_real(d) else d for d in partials),
         arity=arity,
         array_forward=array_forward,
         domain=domain,
@@ -581,11 +584,11 @@ div = defop(
     domain_error=_div_error,
     symbol="{}/{}",
 )
-power = defop(  # x ** n for a number n; the exponent is a constant operand, not differentiated
+power = defop(  # x ** n for a number n: the exponent is a setting, not differentiated
     "**n",
     _power,
     _constant_power_partial,
-    0.0,
+    None,
     domain=_power_valid,
     domain_error=_power_error,
     symbol="{}^{}",
@@ -726,7 +729,8 @@ def local_derivatives(node: Value) -> list[float | None]:
     if op is None:
         return []
     try:
-        return [float(d) for d in op.local(node.data, [p.data for p in node.parents])]
+        local = op.local(node.data, [p.data for p in node.parents])
+        return [None if d is None else float(d) for d in local]
     except (ArithmeticError, ValueError):
         return [None] * len(node.parents)
 

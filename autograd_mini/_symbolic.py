@@ -204,8 +204,9 @@ def _show(s: Symbol) -> str:
 
 
 def formula(x: object) -> str:
-    """A partial's result as text: a formula, or a constant partial's number (``1``)."""
-    return str(_lift(x))
+    """A partial's result as text: a formula, a constant partial's number (``1``), or
+    ``none`` for an operand that is not differentiated (the exponent of ``x ** n``)."""
+    return "none" if x is None else str(_lift(x))
 
 
 def is_symbolic(x: Any) -> bool:

@@ -404,6 +404,11 @@ def _render(args: argparse.Namespace) -> int:
     expression, point = _expression(args)
     names = list(point)
     output_path: Path = args.out or Path(f"graph.{args.format or 'svg'}")
+    if args.format is None and output_path.suffix.lower() == ".html":  # the explorer
+        output = _function(expression, names)(*[Value(point[n], label=n) for n in names])
+        shown = {"precision": args.precision, "rankdir": args.rankdir, "max_nodes": args.max_nodes}
+        print(f"wrote {render.render_html(output, output_path, **shown)}")
+        return 0
     fmt = _render_format(output_path, args.format)
     options: dict[str, Any] = {
         "rankdir": args.rankdir,
@@ -655,6 +660,7 @@ def _demo(args: argparse.Namespace) -> int:
     loss.backward()
     print(f"   {len(topological_order(loss))} values; loss {loss.data:.4f}")
     written.append(render.render_svg(loss, out / "mlp.svg", cluster_depth=2, color_by_grad=True))
+    written.append(render.render_html([y, loss], out / "explorer.html"))  # both, one page
 
     print("3. Training a 2-16-16-1 MLP (tanh) on two moons with Adam")
     X, labels = datasets.moons(n=100, noise=0.1, seed=0)

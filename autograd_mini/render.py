@@ -57,10 +57,12 @@ __all__ = [
     "mimebundle",
     "render",
     "render_dot",
+    "render_html",
     "render_png",
     "render_svg",
     "run_dot",
     "to_dot",
+    "to_html",
     "to_svg",
 ]
 
@@ -266,6 +268,25 @@ def to_svg(root: Value | Sequence[Value] | graphviz.Digraph, **options: Any) -> 
     return run_dot(graph.source, "svg").decode("utf-8")
 
 
+def to_html(root: Value | Sequence[Value], **options: Any) -> str:
+    """The backprop explorer of ``root`` as one self-contained HTML page (no network);
+    several Values give one explorer each, one below the other. ``options`` go to
+    `autograd_mini.explore`."""
+    from autograd_mini import _explore  # here, not above: _explore builds on this module
+
+    roots = [root] if isinstance(root, Value) else list(root)
+    return _explore.page([_explore.explore(r, **options) for r in roots])
+
+
+def render_html(
+    root: Value | Sequence[Value], path: str | os.PathLike[str], **options: Any
+) -> Path:
+    """Write `to_html` to ``path`` (atomically, like `render`); returns the path."""
+    target = Path(path)
+    write_atomically(str(target), to_html(root, **options).encode("utf-8"))
+    return target
+
+
 def mimebundle(
     value: Value,
     include: Iterable[str] | None = None,
@@ -346,10 +367,12 @@ def _build(
             continue
         labels = _edge_labels(node, options) if options.edge_labels else None
         for k, parent in enumerate(node.parents):
+            j = index[parent]
+            start = _INPUT_EDGE if _is_input(parent, keys[j], options.cluster_depth) else {}
             if labels is None:
-                graph.edge(f"v{index[parent]}", f"v{i}_op")
+                graph.edge(f"v{j}", f"v{i}_op", **start)
             else:
-                graph.edge(f"v{index[parent]}", f"v{i}_op", label=labels[k])
+                graph.edge(f"v{j}", f"v{i}_op", label=labels[k], **start)
         graph.edge(f"v{i}_op", f"v{i}")
     _attach_clusters(subgraphs)
     if checks is not None:
@@ -359,6 +382,16 @@ def _build(
         extra = [_GRAD_ZERO, _GRAD_NONFINITE]
         graph.node("legend", label=_legend("|grad|", _GRAD_BINS, extra), shape="plain")
     return graph
+
+
+# An input's edges span two ranks, so the inputs stand in a column of their own, before
+# the parameters of the layer they feed instead of under it.
+_INPUT_EDGE = {"minlen": "2"}
+
+
+def _is_input(node: Value, key: tuple[str, ...], cluster_depth: int) -> bool:
+    """A named leaf outside every module, in a clustered graph: a network's input."""
+    return cluster_depth > 0 and not node.parents and not key and bool(node.label)
 
 
 def _value_label(

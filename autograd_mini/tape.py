@@ -199,7 +199,7 @@ class _Elementwise(_Group):
         only_params: bool,
     ) -> None:
         for rows, d in zip(self.operands, self.entry.local(out, saved)):
-            if only_params and not rows.trains:
+            if d is None or (only_params and not rows.trains):
                 continue
             rows.add(grad_batched, grad_shared, np.broadcast_to(g * d, g.shape))
 

@@ -7,8 +7,8 @@
   ``tests/test_docs.py`` runs every page with them.
 - Figures: for the pages in `FIGURE_PAGES`, the MkDocs hook `on_files` runs the page's
   Python blocks in a temporary directory during the build and publishes every ``.svg``
-  they write next to the page's Markdown source, so the pictures always come from the
-  code shown beside them and are never checked in.
+  and ``.html`` (an explorer) they write next to the page's Markdown source, so the
+  pictures always come from the code shown beside them and are never checked in.
 - Benchmarks: `on_page_markdown` replaces the marker `BENCHMARK_MARKER` with the header
   and the key-numbers tables of ``benchmarks/results.md`` (what ``make bench`` writes),
   so the performance page always shows the committed results.
@@ -37,8 +37,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-FIGURE_PAGES = ("getting-started.md", "rendering.md")
-"""Pages whose Python blocks run at build time to draw the SVGs the page shows."""
+FIGURE_PAGES = ("getting-started.md", "rendering.md", "explorer.md")
+"""Pages whose Python blocks run at build time to draw the SVGs (and explorers) they show."""
+FIGURE_SUFFIXES = (".svg", ".html")
 
 BENCHMARK_RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results.md"
 BENCHMARK_MARKER = "<!-- benchmark results -->"
@@ -162,7 +163,7 @@ def _run_console(block: Block) -> None:
 
 
 def draw_figures(page: Path) -> dict[str, bytes]:
-    """Run the page's Python blocks in a fresh directory; return the SVGs they wrote."""
+    """Run the page's Python blocks in a fresh directory; return the figures they wrote."""
     namespace: dict[str, Any] = {"__name__": "__main__"}
     previous = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="autograd-mini-docs-") as directory:
@@ -173,7 +174,8 @@ def draw_figures(page: Path) -> dict[str, bytes]:
                     run_block(block, namespace)
         finally:
             os.chdir(previous)
-        return {svg.name: svg.read_bytes() for svg in sorted(Path(directory).glob("*.svg"))}
+        written = sorted(Path(directory).iterdir())
+        return {f.name: f.read_bytes() for f in written if f.suffix in FIGURE_SUFFIXES}
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -186,7 +188,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         except Exception as error:
             raise PluginError(f"drawing the figures of {name} failed: {error!r}") from error
         if not figures:
-            raise PluginError(f"{name} is listed in FIGURE_PAGES but its code wrote no .svg")
+            raise PluginError(f"{name} is listed in FIGURE_PAGES but its code wrote no figure")
         folder = Path(name).parent
         for filename, content in figures.items():
             uri = (folder / filename).as_posix()

@@ -417,7 +417,7 @@ def test_train_regression_prints_predictions_and_no_progress_is_quiet(tmp_path: 
     assert png_size(tmp_path / "decision_boundary.png") == PNG_SIZE
 
 
-def test_demo_writes_its_four_files_and_reports_accuracy(tmp_path: Path) -> None:
+def test_demo_writes_its_five_files_and_reports_accuracy(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run("demo", "--out", str(out), "--epochs", "3")
     assert result.returncode == 0, result.stderr
@@ -438,8 +438,11 @@ def test_demo_writes_its_four_files_and_reports_accuracy(tmp_path: Path) -> None
     assert png_size(out / "decision_boundary.png") == PNG_SIZE
     for name in ("neuron.svg", "mlp.svg", "loss.png", "decision_boundary.png"):
         assert str((out / name).resolve()) in stdout
+    explorer = (out / "explorer.html").read_text(encoding="utf-8")
+    assert explorer.count('class="am-explorer"') == 2  # the neuron and the MLP
+    assert str((out / "explorer.html").resolve()) in stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["neuron.svg", "mlp.svg", "loss.png", "decision_boundary.png"]
+        ["neuron.svg", "mlp.svg", "explorer.html", "loss.png", "decision_boundary.png"]
     )
 
 
@@ -485,7 +488,7 @@ def test_without_matplotlib_train_and_demo_write_the_rest_and_skip_the_plots(
     out = tmp_path / "demo"
     result = run_without_matplotlib("demo", "--epochs", "1", "--no-progress", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["mlp.svg", "neuron.svg"]
+    assert sorted(p.name for p in out.iterdir()) == ["explorer.html", "mlp.svg", "neuron.svg"]
     assert result.stderr.count("\n") == 1 and "autograd-mini[plot]" in result.stderr
     assert "accuracy" in result.stdout
 

@@ -173,9 +173,10 @@ def test_docstring_examples_are_fenced_for_markdown() -> None:
 def test_figures_come_from_the_page_code(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text(
-        '```python\nfrom pathlib import Path\nPath("a.svg").write_text("<svg/>")\n```\n'
+        '```python\nfrom pathlib import Path\nPath("a.svg").write_text("<svg/>")\n'
+        'Path("b.html").write_text("<p>")\nPath("c.txt").write_text("")\n```\n'
     )
-    assert hooks.draw_figures(page) == {"a.svg": b"<svg/>"}
+    assert hooks.draw_figures(page) == {"a.svg": b"<svg/>", "b.html": b"<p>"}
 
 
 def test_no_figure_is_checked_in() -> None:

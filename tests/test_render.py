@@ -251,6 +251,16 @@ def test_inside_a_cluster_parameters_show_their_short_names() -> None:
     assert "layers.0.neurons.0.w.0" in svg_texts(render.to_svg(loss, max_label_chars=None))
 
 
+def test_a_clustered_graph_draws_its_inputs_in_a_column_before_the_layers() -> None:
+    _, loss = mlp_loss()
+    order = am.topological_order(loss)
+    inputs = {f"v{i}" for i, v in enumerate(order) if v.label in ("x1", "x2")}
+    source = render.to_dot(loss, cluster_depth=1).source
+    long = {line.split()[0] for line in source.splitlines() if "minlen=2" in line}
+    assert long == inputs  # every edge from an input, and only those, spans two ranks
+    assert "minlen" not in render.to_dot(loss).source  # unclustered: laid out as before
+
+
 def test_no_clusters_by_default() -> None:
     _, loss = mlp_loss()
     assert "subgraph" not in render.to_dot(loss).source
