@@ -37,7 +37,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-FIGURE_PAGES = ("getting-started.md", "rendering.md")
+FIGURE_PAGES = ("getting-started.md", "rendering.md", "coming-from-micrograd.md")
 """Pages whose Python blocks run at build time to draw the SVGs the page shows."""
 
 BENCHMARK_RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results.md"
