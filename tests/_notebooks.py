@@ -1,8 +1,9 @@
 """Run a notebook top to bottom in a fresh kernel (nbclient), as `make test` does.
 
 Shared by the tests of micrograd's notebooks and of examples/notebooks, and by
-tests/fixtures/micrograd/record_demo_steps.py. The kernel is this interpreter's, with a
-non-interactive matplotlib backend; a failing cell raises nbclient's CellExecutionError.
+tests/fixtures/micrograd/record_demo_steps.py. The kernel is this interpreter's, with
+Jupyter's inline matplotlib backend (not interactive: figures become PNG outputs); a
+failing cell raises nbclient's CellExecutionError.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ def execute(
         if cell.cell_type == "code":
             for old, new in (replace or {}).items():
                 cell.source = cell.source.replace(old, new)
-    env = {**os.environ, "MPLBACKEND": "Agg", "JUPYTER_PLATFORM_DIRS": "1"}
+    env = {
+        **os.environ,
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "JUPYTER_PLATFORM_DIRS": "1",
+    }
     client = NotebookClient(
         notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": cwd}}
     )
