@@ -107,13 +107,14 @@ def _in_notebook() -> bool:
 def _progress_bar(progress: bool | None, total: int) -> Any:
     """A tqdm bar over ``total`` batches, or a disabled one.
 
-    ``progress=None`` draws it in a notebook or on a terminal and nowhere else (a CI log,
-    a pipe); True always draws it; False never does.
+    None and True draw it where someone can see it, a notebook or a terminal, and nowhere
+    else (a CI log, a pipe: the CLI passes True and writes its own lines there); False
+    never draws it.
     """
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"fit: progress must be True, False or None, got {progress!r}")
     notebook = _in_notebook()
-    show = (notebook or _stderr_is_terminal()) if progress is None else progress
+    show = progress is not False and (notebook or _stderr_is_terminal())
     if show and notebook and importlib.util.find_spec("ipywidgets") is not None:
         notebook_bar = importlib.import_module("tqdm.notebook").tqdm  # a widget
         return notebook_bar(total=total, desc="fit", unit="batch")
@@ -188,8 +189,8 @@ def fit(
       computed during the epoch (before each step).
     - ``progress``: a tqdm bar over batches showing the epoch and its running loss. None
       (the default) decides: a notebook bar in Jupyter, a text bar on standard error
-      when it is a terminal, nothing otherwise (a CI log); True always shows one, False
-      never does.
+      when it is a terminal, nothing otherwise (a CI log). True makes the same choice
+      (it meant "a bar on a terminal" before None existed); False shows nothing.
     - ``callback(epoch, loss)`` runs after each epoch.
     - ``engine="tape"`` traces the model and the loss of one example once
       (`autograd_mini.tape.TapeTrainer`) and runs each batch with numpy: the same

@@ -159,11 +159,23 @@ def test_progress_bar_is_off_when_asked_or_when_not_a_terminal(
     assert capsys.readouterr().err == ""
 
 
-def test_progress_true_draws_the_bar_even_when_not_a_terminal(
+def test_progress_true_draws_nothing_when_no_one_can_see_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """The CLI passes progress=True and writes its own lines into a log: no bar there."""
     X, y = datasets.xor()
     fit(MLP(2, [2, 1], seed=0), X, y, epochs=2, progress=True)
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_none_draws_the_bar_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograd_mini import train
+
+    monkeypatch.setattr(train, "_stderr_is_terminal", lambda: True)
+    X, y = datasets.xor()
+    fit(MLP(2, [2, 1], seed=0), X, y, epochs=2)
     assert "epoch 2/2, loss " in capsys.readouterr().err
 
 
