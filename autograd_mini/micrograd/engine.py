@@ -2,10 +2,12 @@
 
 Each operator is composed the way micrograd composes it (``a - b`` is ``a + (-b)``,
 ``-a`` is ``a * -1``, ``a / b`` is ``a * b**-1``), so a graph has micrograd's nodes and
-every float operation happens in micrograd's order: the same inputs give bit-for-bit the
-same data and gradients. The nodes themselves are the engine's (the subclass adds no
-slots; each result is re-classed), so backprop is the engine's iterative one and
-`autograd_mini.render`, `gradcheck` and `gradients` take these Values as they are.
+the forward pass does micrograd's float operations in micrograd's order: the same inputs
+give bit for bit the same data. Gradients are sums of the same terms, added in a fixed
+order (micrograd's follows object ids), so they agree to rounding. The nodes themselves
+are the engine's (the subclass adds no slots; each result is re-classed), so backprop is
+the engine's iterative one and `autograd_mini.render` and `gradients` take these Values
+as they are.
 
 >>> x = Value(1.0)
 >>> y = (x * 2 + 1).relu()
