@@ -61,7 +61,7 @@ if _TYPE_CHECKING:
     from autograd_mini.tape import TapeGradients as TapeGradients
     from autograd_mini.tape import trace as trace
 
-__version__ = "0.1.0"
+from autograd_mini._version import __version__ as __version__
 
 # `am.abs`, `am.max` and `am.sum` are left out of __all__ so that a star import never
 # shadows the builtins.

@@ -116,7 +116,7 @@ def _backprop_floats(order: list[Value]) -> None:
     node = None
     try:
         for node in reversed(order):
-            op = node._op
+            op = node._rule
             if op is None:
                 continue
             g = node._pending
@@ -158,7 +158,7 @@ def _backprop_floats(order: list[Value]) -> None:
 def _push_checked(node: Value, g: Any, operands: list[Any], out: Any) -> None:
     """One node's step through `Op.local`: n-ary operations, and nodes made under
     `detect_anomaly`, whose every contribution is checked."""
-    op = node._op
+    op = node._rule
     assert op is not None
     recorded = op if isinstance(op, _ops.Recorded) else None
     try:
@@ -195,7 +195,7 @@ def _backprop_values(order: list[Value]) -> None:
     node = None
     try:
         for node in reversed(order):
-            if node._op is not None:
+            if node._rule is not None:
                 _push_checked(node, node._pending, list(node.parents), node)
     except BaseException as error:
         _clear_pending(order)
@@ -266,7 +266,7 @@ def tangents(
     themselves, so the tangents are Values that can be differentiated again."""
     tangent: dict[Value, Any] = dict(seeds)
     for node in order:
-        if node in tangent or node._op is None:
+        if node in tangent or node._rule is None:
             continue
         parents = node.parents
         total: Any = 0.0
@@ -274,9 +274,9 @@ def tangents(
         if not incoming:
             continue
         if create_graph:
-            local = node._op.local(node, list(parents))
+            local = node._rule.local(node, list(parents))
         else:
-            local = node._op.local(node.data, [p.data for p in parents])
+            local = node._rule.local(node.data, [p.data for p in parents])
         for t, i in incoming:
             if local[i] is None:
                 continue
@@ -319,7 +319,7 @@ def reduce_graph(node: Value) -> tuple[Any, ...]:
             operands = ("unary", [index[id(a)]])
         else:
             operands = ("binary", [index[id(a)], index[id(b)]])
-        records.append((n._op, operands, n.data, n.grad, n.label))
+        records.append((n._rule, operands, n.data, n.grad, n.label))
     return (_rebuild, (records, shared))
 
 
@@ -352,6 +352,6 @@ def _rebuild(records: list[Any], shared: list[list[int]]) -> Value:
         else:
             a, b = nodes[slots[0]], nodes[slots[1]]
         out = _value.constant(data)
-        out.grad, out.label, out._op, out._a, out._b = grad, label, op, a, b
+        out.grad, out.label, out._rule, out._a, out._b = grad, label, op, a, b
         nodes.append(out)
     return nodes[-1]

@@ -725,7 +725,7 @@ SUM.path, DOT.path = SUM_PATH, DOT_PATH  # backprop's loop has a fast branch for
 def local_derivatives(node: Value) -> list[float | None]:
     """∂node/∂parent for each of ``node.parents`` (in that order), as floats; None where
     the partial cannot be computed there (``sqrt`` at 0, say)."""
-    op = node._op
+    op = node._rule
     if op is None:
         return []
     try:
@@ -739,7 +739,7 @@ def derivative_formulas(node: Value) -> list[str]:
     """∂node/∂parent for each parent as a formula in the op's operand names (``1 − out²``
     for tanh, ``b`` and ``a`` for a product, ``n·x^(n − 1)`` with n written out for
     ``x ** n``), from the rule table's partials run on symbols."""
-    op = node._op
+    op = node._rule
     if op is None:
         return []
     n = len(node.parents)
@@ -752,7 +752,7 @@ def derivative_formulas(node: Value) -> list[str]:
 def forward_of(node: Value) -> Callable[..., float] | None:
     """The float forward function of the node's operation (None for a leaf), taking the
     operands' values positionally, domain check included."""
-    op = node._op
+    op = node._rule
     if op is None:
         return None
     forward, domain = op.forward, op.domain

@@ -43,14 +43,14 @@ class Value:
     # Unary: _a = x, _b = None. Binary: _a, _b. sum, max: _a = tuple of terms, _b = NARY.
     # dot: _a = tuple of weights (then the bias, if any), _b = tuple of inputs; these
     # tuples are shared, not copied (a neuron's parameters, a layer's inputs).
-    __slots__ = ("_a", "_b", "_op", "_pending", "data", "grad", "label")
+    __slots__ = ("_a", "_b", "_pending", "_rule", "data", "grad", "label")
     __module__ = "autograd_mini"
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
     data: float
     grad: float
     label: str
-    _op: Op | None
+    _rule: Op | None  # the rule-table entry of the operation that made it
     _a: Any
     _b: Any
 
@@ -60,14 +60,14 @@ class Value:
         self.data = data if type(data) is float else as_float(data, "Value")
         self.grad = 0.0
         self.label = label
-        self._op = None
+        self._rule = None
         self._a = self._b = None
         self._pending: Any = 0.0  # this backward pass's gradient, before it is pushed on
 
     @property
     def op(self) -> str:
         """The name of the operation that made this node ("" for a leaf)."""
-        return "" if self._op is None else self._op.name
+        return "" if self._rule is None else self._rule.name
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -87,11 +87,11 @@ class Value:
     @property
     def origin(self) -> str | None:
         """The line of user code that made this node, when made under `detect_anomaly`."""
-        return getattr(self._op, "origin", None)
+        return getattr(self._rule, "origin", None)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        op = f", op={self.op!r}" if self._op is not None else ""
+        op = f", op={self.op!r}" if self._rule is not None else ""
         return f"Value({self.data!r}, grad={self.grad!r}{label}{op})"
 
     # ---- copies and pickles: the graph is saved flat, so any depth works -------------
@@ -103,7 +103,7 @@ class Value:
         """A new node with the same value, gradient, label, operation and operands."""
         out: Value = _new_value(Value)
         out.data, out.grad, out.label, out._pending = self.data, self.grad, self.label, 0.0
-        out._op, out._a, out._b = self._op, self._a, self._b
+        out._rule, out._a, out._b = self._rule, self._a, self._b
         return out
 
     # ---- arithmetic: each builds one node of a rule-table operation ------------------
@@ -267,10 +267,10 @@ def _node(data: float, op: Op, a: Any = None, b: Any = None) -> Value:
     out._pending = 0.0
     if _modes:
         if _no_grad_depth:  # a leaf: nothing to backprop through
-            out._op = out._a = out._b = None
+            out._rule = out._a = out._b = None
             return out
         op = _ops.Recorded(op, _user_frame())
-    out._op = op
+    out._rule = op
     out._a = a
     out._b = b
     return out
@@ -283,7 +283,7 @@ def constant(x: float) -> Value:
     out.grad = 0.0
     out.label = ""
     out._pending = 0.0
-    out._op = out._a = out._b = None
+    out._rule = out._a = out._b = None
     return out
 
 

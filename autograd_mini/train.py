@@ -8,15 +8,21 @@
 ...                     optimizer="adam", lr=0.1, epochs=100, progress=False)
 >>> history[-1] < history[0], train.accuracy(model, X, y)
 (True, 1.0)
+>>> len(history), history.seconds > 0
+(100, True)
 """
 
 from __future__ import annotations
 
 import functools
+import html
+import importlib
+import importlib.util
 import math
 import random
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -42,11 +48,86 @@ OPTIMIZERS = ("sgd", "adam")
 DEFAULT_LR = {"sgd": 0.1, "adam": 0.01}
 
 
+class History(list[float]):
+    """What `fit` returns: the loss of each epoch (a list, so ``history[-1]`` is the last
+    epoch's loss), with ``seconds``, the wall-clock time training took.
+
+    In Jupyter it displays as a small table; `plot` draws the loss curve.
+
+    >>> h = History([0.9, 0.4, 0.1], seconds=1.5)
+    >>> h[-1], h.seconds, h == [0.9, 0.4, 0.1]
+    (0.1, 1.5, True)
+    """
+
+    seconds: float
+
+    def __init__(self, losses: Iterable[float] = (), *, seconds: float = 0.0) -> None:
+        super().__init__(losses)
+        self.seconds = seconds
+
+    def plot(self, **options: Any) -> Any:
+        """The loss curve as a matplotlib Figure, from `autograd_mini.plot.loss`.
+
+        ``options`` (``title``, ``path``) go to `autograd_mini.plot.loss`; it needs
+        matplotlib (the ``plot`` extra).
+        """
+        return importlib.import_module("autograd_mini.plot").loss(self, **options)
+
+    def _repr_html_(self) -> str:
+        """Jupyter display: epochs, time, and the first, best and last loss."""
+        if not self:
+            return "<p>History: no epochs</p>"
+        rows = [
+            ("epochs", f"{len(self)}"),
+            ("seconds", f"{self.seconds:.3g}"),
+            ("first loss", f"{self[0]:.6g}"),
+            ("lowest loss", f"{min(self):.6g} (epoch {self.index(min(self)) + 1})"),
+            ("last loss", f"{self[-1]:.6g}"),
+        ]
+        cells = "".join(
+            f"<tr><th>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>"
+            for name, value in rows
+        )
+        return f"<table><caption>training history</caption>{cells}</table>"
+
+
 def _stderr_is_terminal() -> bool:
     try:
         return sys.stderr is not None and sys.stderr.isatty()
     except (AttributeError, ValueError):  # a closed or unusual stream
         return False
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (the test tqdm's notebook-aware front end makes)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+def _progress_bar(progress: bool | None, total: int) -> Any:
+    """A tqdm bar over ``total`` batches, or a disabled one.
+
+    None and True draw it where someone can see it, a notebook or a terminal, and nowhere
+    else (a CI log, a pipe: the CLI passes True and writes its own lines there); False
+    never draws it.
+    """
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"fit: progress must be True, False or None, got {progress!r}")
+    notebook = _in_notebook()
+    show = progress is not False and (notebook or _stderr_is_terminal())
+    if show and notebook and importlib.util.find_spec("ipywidgets") is not None:
+        notebook_bar = importlib.import_module("tqdm.notebook").tqdm  # a widget
+        return notebook_bar(total=total, desc="fit", unit="batch")
+    # text on standard error: in a terminal, or in a notebook without ipywidgets
+    return tqdm(
+        total=total,
+        desc="fit",
+        unit="batch",
+        file=sys.stderr,
+        disable=not show,
+        dynamic_ncols=True,
+    )
 
 
 def _loss_function(loss: str | LossFunction) -> LossFunction:
@@ -91,11 +172,11 @@ def fit(
     epochs: int = 100,
     batch_size: int | None = None,
     seed: int | random.Random | None = 0,
-    progress: bool = True,
+    progress: bool | None = None,
     callback: Callable[[int, float], None] | None = None,
     engine: str = "scalar",
-) -> list[float]:
-    """Train ``model`` on ``(X, y)``; return the loss of each epoch.
+) -> History:
+    """Train ``model`` on ``(X, y)``; return the loss of each epoch as a `History`.
 
     Each epoch shuffles the examples (from ``seed``) into batches of ``batch_size``
     (None: the whole set, unshuffled), and for each batch runs the model, computes
@@ -107,8 +188,10 @@ def fit(
       0.1), or an `Optimizer` already built on the model's parameters.
     - An epoch's loss is the batch losses averaged, weighted by batch size, as they were
       computed during the epoch (before each step).
-    - ``progress``: a tqdm bar over batches showing the epoch and its running loss,
-      drawn only when standard error is a terminal.
+    - ``progress``: a tqdm bar over batches showing the epoch and its running loss. None
+      (the default) decides: a notebook bar in Jupyter, a text bar on standard error
+      when it is a terminal, nothing otherwise (a CI log). True makes the same choice
+      (it meant "a bar on a terminal" before None existed); False shows nothing.
     - ``callback(epoch, loss)`` runs after each epoch.
     - ``engine="tape"`` traces the model and the loss of one example once
       (`TapeTrainer`) and runs each batch with numpy: the same training as the scalar
@@ -134,16 +217,9 @@ def fit(
     opt = _optimizer(model, optimizer, lr)
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     order = list(range(n))
-    history: list[float] = []
-    batches = math.ceil(n / size)
-    bar = tqdm(
-        total=epochs * batches,
-        desc="fit",
-        unit="batch",
-        file=sys.stderr,
-        disable=not (progress and _stderr_is_terminal()),
-        dynamic_ncols=True,
-    )
+    history = History()
+    started = time.perf_counter()
+    bar = _progress_bar(progress, epochs * math.ceil(n / size))
     try:
         for epoch in range(epochs):
             if size < n:
@@ -177,6 +253,7 @@ def fit(
                 )
                 bar.update(1)  # redraws at most every tqdm.mininterval seconds
             history.append(total / n)
+            history.seconds = time.perf_counter() - started
             if callback is not None:
                 callback(epoch, history[-1])
     finally:

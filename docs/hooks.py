@@ -37,7 +37,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-FIGURE_PAGES = ("getting-started.md", "rendering.md", "explorer.md")
+FIGURE_PAGES = ("getting-started.md", "rendering.md", "explorer.md", "coming-from-micrograd.md")
 """Pages whose Python blocks run at build time to draw the SVGs (and explorers) they show."""
 FIGURE_SUFFIXES = (".svg", ".html")
 

@@ -11,6 +11,7 @@ The parsing and running live in docs/hooks.py, which the docs build uses too.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -226,18 +227,34 @@ def _word_runs(text: str) -> set[tuple[str, ...]]:
 
 
 def test_no_sentence_is_copied_from_the_source_documents() -> None:
-    """The docs credit the source documents and quote only their titles (in **"..."**)."""
+    """The docs and notebooks credit the source documents and quote only their titles
+    (in **"..."**)."""
     sources = sorted(SEEDS.glob("*.txt"))
     if not sources:
         pytest.skip(f"the source documents are not at {SEEDS}")
     seed_runs = set().union(*(_word_runs(p.read_text(encoding="utf-8")) for p in sources))
     copied = {}
-    for page in markdown_files():
-        text = re.sub(r'\*\*"[^"]*"\*\*', " ", page.read_text(encoding="utf-8"))
+    for page, text in [*((p, p.read_text(encoding="utf-8")) for p in markdown_files()),
+                       *notebook_texts()]:  # fmt: skip
+        text = re.sub(r'\*\*"[^"]*"\*\*', " ", text)
         shared = _word_runs(text) & seed_runs
         if shared:
             copied[str(page.relative_to(ROOT))] = sorted(" ".join(run) for run in shared)[:3]
     assert copied == {}
+
+
+def notebook_texts() -> list[tuple[Path, str]]:
+    """Each notebook in examples/notebooks with the text of all its cells."""
+    texts = []
+    for path in sorted((ROOT / "examples" / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        texts.append((path, "\n".join("".join(cell["source"]) for cell in cells)))
+    return texts
+
+
+def test_the_copy_check_reads_the_notebooks() -> None:
+    texts = dict(notebook_texts())
+    assert len(texts) == 3 and all("autograd_mini" in text for text in texts.values())
 
 
 def test_benchmark_summary_keeps_the_preamble_and_the_key_numbers() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
+from pathlib import Path
 
 import autograd_mini as am
 
@@ -45,3 +47,32 @@ def test_a_value_displays_as_its_graph_in_jupyter() -> None:
     assert bundle["text/plain"] == repr(x * x)
     assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
     assert ">x<" in bundle["image/svg+xml"]
+
+
+# ---- packaging metadata ------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_version_has_one_source() -> None:
+    from autograd_mini._version import __version__
+
+    assert am.__version__ == __version__ == importlib.metadata.version("autograd-mini")
+
+
+def test_project_urls_point_at_files_in_the_repository() -> None:
+    """No public host is known yet: each URL is a path that must exist here."""
+    urls = dict(
+        entry.split(", ", 1)
+        for entry in importlib.metadata.metadata("autograd-mini").get_all("Project-URL") or []
+    )
+    assert sorted(urls) == ["Changelog", "Documentation", "Homepage", "Source"]
+    assert [name for name, path in urls.items() if not (ROOT / path).exists()] == []
+
+
+def test_the_all_extra_pulls_in_every_run_time_extra() -> None:
+    requires = importlib.metadata.requires("autograd-mini") or []
+    all_extra = [r for r in requires if 'extra == "all"' in r]
+    assert len(all_extra) == 1
+    for extra in ("testing", "plot", "digits", "notebook"):
+        assert extra in all_extra[0], extra

@@ -78,3 +78,15 @@ def test_plots_leave_pyplot_and_its_backend_alone(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "False\n"  # no pyplot: no backend chosen, no figure kept open
+
+
+def test_a_fit_history_plots_itself_through_plot_loss(tmp_path: Path) -> None:
+    from autograd_mini import train
+
+    X, y = datasets.xor()
+    history = train.fit(nn.MLP(2, [3, 1], seed=0), X, y, epochs=3, progress=False)
+    figure = history.plot(title="xor", path=tmp_path / "loss.png")
+    (line,) = figure.axes[0].get_lines()
+    assert list(line.get_ydata()) == list(history)
+    assert figure.axes[0].get_title() == "xor"
+    assert (tmp_path / "loss.png").read_bytes().startswith(b"\x89PNG")

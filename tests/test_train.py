@@ -159,6 +159,111 @@ def test_progress_bar_is_off_when_asked_or_when_not_a_terminal(
     assert capsys.readouterr().err == ""
 
 
+def test_progress_true_draws_nothing_when_no_one_can_see_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The CLI passes progress=True and writes its own lines into a log: no bar there."""
+    X, y = datasets.xor()
+    fit(MLP(2, [2, 1], seed=0), X, y, epochs=2, progress=True)
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_none_draws_the_bar_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograd_mini import train
+
+    monkeypatch.setattr(train, "_stderr_is_terminal", lambda: True)
+    X, y = datasets.xor()
+    fit(MLP(2, [2, 1], seed=0), X, y, epochs=2)
+    assert "epoch 2/2, loss " in capsys.readouterr().err
+
+
+def test_progress_none_draws_text_in_a_notebook_without_ipywidgets(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from autograd_mini import train
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(train, "_in_notebook", lambda: True)
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name: None if name == "ipywidgets" else real_find_spec(name),
+    )
+    X, y = datasets.xor()
+    fit(MLP(2, [2, 1], seed=0), X, y, epochs=2)
+    assert "epoch 2/2, loss " in capsys.readouterr().err
+
+
+def test_progress_none_uses_tqdms_notebook_bar_in_a_notebook(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("ipywidgets")
+    import tqdm.notebook
+
+    from autograd_mini import train
+
+    made: list[dict[str, object]] = []
+
+    class Bar:
+        def __init__(self, **options: object) -> None:
+            made.append(options)
+
+        def set_postfix_str(self, text: str, refresh: bool) -> None:
+            pass
+
+        def update(self, n: int) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(train, "_in_notebook", lambda: True)
+    monkeypatch.setattr(tqdm.notebook, "tqdm", Bar)
+    X, y = datasets.xor()
+    fit(MLP(2, [2, 1], seed=0), X, y, epochs=3, batch_size=2)
+    assert made == [{"total": 6, "desc": "fit", "unit": "batch"}]
+
+
+def test_in_notebook_is_false_outside_a_kernel() -> None:
+    from autograd_mini import train
+
+    assert train._in_notebook() is False
+
+
+def test_progress_must_be_a_bool_or_none() -> None:
+    X, y = datasets.xor()
+    with pytest.raises(TypeError, match="progress must be True, False or None"):
+        fit(MLP(2, [2, 1], seed=0), X, y, epochs=1, progress="yes")  # type: ignore[arg-type]
+
+
+# ---- History ---------------------------------------------------------------------------------
+
+
+def test_fit_returns_a_history_list_with_its_time() -> None:
+    from autograd_mini.train import History
+
+    X, y = datasets.xor()
+    history = fit(MLP(2, [2, 1], seed=0), X, y, epochs=4, progress=False)
+    assert isinstance(history, History) and isinstance(history, list)
+    assert len(history) == 4 and history.seconds > 0.0
+    assert history == list(history)
+
+
+def test_history_displays_as_a_small_html_table() -> None:
+    from autograd_mini.train import History
+
+    table = History([0.5, 0.25, 0.375], seconds=2.0)._repr_html_()
+    assert table.startswith("<table>") and table.endswith("</table>")
+    assert "<th>epochs</th><td>3</td>" in table
+    assert "<th>lowest loss</th><td>0.25 (epoch 2)</td>" in table
+    assert "<th>last loss</th><td>0.375</td>" in table
+    assert History()._repr_html_() == "<p>History: no epochs</p>"
+
+
 # ---- predict and accuracy -------------------------------------------------------------------
 
 
