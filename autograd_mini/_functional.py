@@ -35,8 +35,13 @@ def value_and_grad(
 ) -> Callable[..., tuple[Any, Any]]:
     """Make a function returning ``(f(*args), df/d args[argnums])``.
 
+    A differentiated argument is a number (its derivative is a number) or a list of
+    numbers (its gradient is a list).
+
     >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
     (12.0, (4.0, 3.0))
+    >>> value_and_grad(lambda v: v[0] * v[1])([3.0, 4.0])
+    (12.0, [4.0, 3.0])
     """
     positions = _check_argnums(argnums)
 
@@ -50,22 +55,33 @@ def value_and_grad(
                 )
         global _depth
         nested = _depth > 0 or any(isinstance(a, Value) for a in args)
-        inputs = {position: _as_input(args[position], position) for position in positions}
+        inputs = {position: _as_inputs(args[position], position) for position in positions}
         call_args = [inputs.get(i, arg) for i, arg in enumerate(args)]
+        leaves = [
+            x for given in inputs.values() for x in (given if isinstance(given, list) else [given])
+        ]
         _depth += 1
         try:
             output = f(*call_args)
         finally:
             _depth -= 1
         if isinstance(output, Value):
-            grads = gradients(output, list(inputs.values()), create_graph=nested)
+            flat = gradients(output, leaves, create_graph=nested)
         elif is_real(output):  # f does not depend on its inputs at all
-            grads = [0.0] * len(positions)
+            flat = [0.0] * len(leaves)
         else:
             raise TypeError(
                 f"{_name(f)} must return a Value or a number to be differentiated, "
                 f"got {type(output).__name__}"
             )
+        grads, k = [], 0
+        for given in inputs.values():  # the flat gradients back in the arguments' shapes
+            if isinstance(given, list):
+                grads.append(flat[k : k + len(given)])
+                k += len(given)
+            else:
+                grads.append(flat[k])
+                k += 1
         value = output if nested or not isinstance(output, Value) else output.data
         return value, grads[0] if isinstance(argnums, int) else tuple(grads)
 
@@ -259,7 +275,7 @@ def _flatten_args(
 def _probe(f: Callable[..., Any], flat: list[Any]) -> tuple[int, bool]:
     """How many outputs ``f`` has, and whether it returns a single value."""
     with no_grad():
-        output = f(*flat)
+        output = f(*[x if isinstance(x, Value) else Value(x) for x in flat])
     outputs, single = _outputs(output, f, "jacobian")
     return len(outputs), single
 
@@ -309,6 +325,13 @@ def _check_argnums(argnums: int | tuple[int, ...]) -> tuple[int, ...]:
     ):
         raise TypeError(f"argnums must be a non-negative int or a tuple of them, got {argnums!r}")
     return positions
+
+
+def _as_inputs(arg: Any, position: int) -> Value | list[Value]:
+    """`_as_input` for a number, or for each number of a list argument."""
+    if isinstance(arg, list | tuple):
+        return [_as_input(x, position) for x in arg]
+    return _as_input(arg, position)
 
 
 def _as_input(arg: Any, position: int) -> Value:

@@ -341,7 +341,8 @@ def _apply_other(op: Op, operands: Sequence[Any]) -> Any:
             raise op.domain_error(*floats)
         return op.forward(*floats)
     if any(is_symbolic(x) for x in operands):
-        return call(op.symbol, *[x if is_symbolic(x) else Symbol(repr(x)) for x in operands])
+        symbols = [x if is_symbolic(x) else Symbol(repr(float(x)), "number") for x in operands]
+        return call(op.symbol, *symbols, function=forward_of_op(op))
     if any(hasattr(x, "__array_namespace__") for x in operands):
         return (op.array_forward or op.forward)(*operands)
     bad = next(x for x in operands if not is_real(x))
@@ -378,7 +379,7 @@ def _sign(x: Any) -> Any:
     """The derivative of |x|: −1, 0 or 1, NaN at NaN (never a node)."""
     d = data_of(x)
     if is_symbolic(d):
-        return call("sign({})", d)
+        return call("sign({})", d, function=_sign)
     if type(d) is float:
         return 1.0 if d > 0.0 else -1.0 if d < 0.0 else 0.0 if d == 0.0 else NAN
     xp = d.__array_namespace__()
@@ -388,7 +389,12 @@ def _sign(x: Any) -> Any:
 def _first_max(out: Any, terms: Sequence[Any], i: int) -> Any:
     """∂ max/∂ term i: 1 for the first term equal to the max, else 0 (never a node)."""
     if is_symbolic(out):
-        return call("[{} is the max]", terms[i])
+        return call(
+            "[{} is the max]",
+            terms[i],
+            *terms,
+            function=lambda t, *ts: _first_max(_max(*ts), ts, i),
+        )
     m = data_of(out)
     values = [data_of(t) for t in terms]
     if type(m) is float:
@@ -461,7 +467,7 @@ def _nonzero(x: Any) -> Any:
     """1 where x is not 0, else 0 (never a node)."""
     d = data_of(x)
     if is_symbolic(d):
-        return call("[{} ≠ 0]", d)
+        return call("[{} ≠ 0]", d, function=_nonzero)
     return (d != 0) * 1.0
 
 
@@ -752,9 +758,11 @@ def derivative_formulas(node: Value) -> list[str]:
 def forward_of(node: Value) -> Callable[..., float] | None:
     """The float forward function of the node's operation (None for a leaf), taking the
     operands' values positionally, domain check included."""
-    op = node._rule
-    if op is None:
-        return None
+    return None if node._rule is None else forward_of_op(node._rule)
+
+
+def forward_of_op(op: Op) -> Callable[..., float]:
+    """``op``'s float forward with its domain check, taking the operands positionally."""
     forward, domain = op.forward, op.domain
     if domain is None:
         return forward

@@ -9,6 +9,8 @@ themselves as formulas (``1 − out²`` for tanh). No derivative text is written
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Callable
 from typing import Any
 
 # Binding strength of each form, loosest first: a child looser than its parent gets
@@ -24,12 +26,40 @@ class Symbol:
     trivial cases (``1·x`` is ``x``, ``x·x`` is ``x²``) so printed rules read as math.
     """
 
-    __slots__ = ("args", "kind", "text")
+    __slots__ = ("args", "function", "kind", "text")
 
-    def __init__(self, text: str, kind: str = "name", args: tuple[Symbol, ...] = ()) -> None:
+    def __init__(
+        self,
+        text: str,
+        kind: str = "name",
+        args: tuple[Symbol, ...] = (),
+        function: Callable[..., float] | None = None,
+    ) -> None:
         self.text = text  # a name, a number's text, an operator, or a function's format
         self.kind = kind  # "name", "number", "+", "-", "*", "/", "**", "neg", "call"
         self.args = args
+        self.function = function  # for "call": what it computes on floats
+
+    def evaluate(self, **values: float) -> float:
+        """The formula's number with each name given a value: ``(1 − out²)(out=0.5)``.
+
+        >>> (1.0 - Symbol("out") * Symbol("out")).evaluate(out=0.5)
+        0.75
+        """
+        kind, args = self.kind, [a.evaluate(**values) for a in self.args]
+        if kind == "name":
+            if self.text not in values:
+                raise KeyError(f"no value for {self.text!r} in {sorted(values)}")
+            return float(values[self.text])
+        if kind == "number":
+            return float(self.text)
+        if kind == "call":
+            if self.function is None:
+                raise ValueError(f"the formula {self!s} has no function to evaluate")
+            return self.function(*args)
+        if kind == "neg":
+            return -args[0]
+        return float(_ARITHMETIC[kind](*args))
 
     def __repr__(self) -> str:
         return f"Symbol({str(self)!r})"
@@ -127,9 +157,19 @@ class Symbol:
         return _indicator(self, "<", other)
 
 
-def call(form: str, *args: Symbol) -> Symbol:
-    """A function applied to formulas, printed with ``form`` (``"tanh({})"``, ``"σ({})"``)."""
-    return Symbol(form, "call", args)
+def call(form: str, *args: Symbol, function: Callable[..., float] | None = None) -> Symbol:
+    """A function applied to formulas, printed with ``form`` (``"tanh({})"``, ``"σ({})"``);
+    ``function`` computes it on floats, for `Symbol.evaluate`."""
+    return Symbol(form, "call", args, function)
+
+
+_ARITHMETIC: dict[str, Callable[[float, float], float]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+}
 
 
 def _number(x: float) -> Symbol:
@@ -159,7 +199,13 @@ def _same(a: Symbol, b: Symbol) -> bool:
 
 
 def _indicator(a: Symbol, relation: str, other: object) -> Symbol:
-    return call(f"[{{}} {relation} {_show(_lift(other))}]", a)
+    compare = operator.gt if relation == ">" else operator.lt
+    bound = float(_lift(other).evaluate())
+    return call(
+        f"[{{}} {relation} {_show(_lift(other))}]",
+        a,
+        function=lambda x: 1.0 if compare(x, bound) else 0.0,
+    )
 
 
 def _strength(s: Symbol) -> int:
