@@ -42,6 +42,7 @@ from autograd_mini._ops import sigmoid as sigmoid
 from autograd_mini._ops import sqrt as sqrt
 from autograd_mini._ops import sum_ as sum  # noqa: F401 - an attribute, kept out of __all__
 from autograd_mini._ops import tanh as tanh
+from autograd_mini._ops import xlogy as xlogy
 from autograd_mini._value import AnomalyError as AnomalyError
 from autograd_mini._value import Value as Value
 from autograd_mini._value import detect_anomaly as detect_anomaly
@@ -92,6 +93,7 @@ __all__ = [
     "tanh",
     "topological_order",
     "value_and_grad",
+    "xlogy",
 ]
 
 _LAZY_MODULES = {

@@ -665,10 +665,36 @@ xlogy: Callable[..., Any] = defop(
     domain_error=_xlogy_error,
     symbol="xlogy({}, {})",
 )
+xlogy.__doc__ = """x · ln y, and 0 wherever x is 0, even at y = 0 (SciPy's and PyTorch's
+xlogy): a cross-entropy term with no branch on the target. Its partials are ln y and
+x / y, both taken as 0 where x is 0.
+
+>>> import autograd_mini as am
+>>> am.xlogy(0.0, 0.0), round(am.xlogy(2.0, 3.0), 6)
+(0.0, 2.197225)
+"""
 
 # ---- n-ary: partial(out, operands, i) ----
 sum_ = defop("sum", _fsum, 1.0, nary=True, array_forward=_array_sum, symbol="Σ")
+sum_.__doc__ = """The sum of many terms as one node (n edges, not n − 1 additions), exactly
+rounded. Numbers among the terms become constants; numbers alone give a float.
+
+>>> import autograd_mini as am
+>>> am.sum([am.Value(1.0), 2.0, am.Value(3.0)]).data
+6.0
+"""
 max_ = defop("max", _max, _first_max, nary=True, array_forward=_array_max, symbol="max")
+max_.__doc__ = """The largest of the terms as one node; its derivative goes to the first
+term equal to the max (1 there, 0 elsewhere). The same node for every input, so the
+tape evaluates it per example (the stable losses shift by it).
+
+>>> import autograd_mini as am
+>>> a, b = am.Value(1.0), am.Value(3.0)
+>>> m = am.max([a, b, 2.0])
+>>> m.backward()
+>>> m.data, a.grad, b.grad
+(3.0, 0.0, 1.0)
+"""
 
 
 def _dot_partial(out: Any, operands: Sequence[Any], i: int) -> Any:
