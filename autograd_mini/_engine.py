@@ -8,6 +8,7 @@ never a private name from those three.
 
 from autograd_mini._graph import gradients, tangents, topological_order
 from autograd_mini._ops import (
+    ACTIVATIONS,
     DOT,
     SUM,
     Op,
@@ -46,6 +47,7 @@ from autograd_mini._value import (
 )
 
 __all__ = [
+    "ACTIVATIONS",
     "DOT",
     "NARY",
     "SUM",

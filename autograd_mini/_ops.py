@@ -352,12 +352,15 @@ def _apply_other(op: Op, operands: Sequence[Any]) -> Any:
 
 
 class UnaryFunction(Protocol):
-    """The type of a unary operation's function: Value in, Value out; number in, float out."""
+    """The type of a unary operation's function: Value in, Value out; number in, float
+    out; an array (or a formula) in, the same kind out."""
 
     @overload
     def __call__(self, x: Value) -> Value: ...
     @overload
     def __call__(self, x: float) -> float: ...
+    @overload
+    def __call__(self, x: Any) -> Any: ...
     def __call__(self, x: Any) -> Any: ...
 
 
@@ -745,6 +748,13 @@ def dot_node(params: tuple[Value, ...], inputs: tuple[Value, ...]) -> Value:
         data += params[-1].data
     return _node(data, DOT, params, inputs)
 
+
+ACTIVATIONS: Mapping[str, UnaryFunction | None] = MappingProxyType(
+    {"sigmoid": sigmoid, "tanh": tanh, "relu": relu, "linear": None}
+)
+"""The activations a neuron may end with, by name, each the operation of that name
+(``"linear"``: none, the weighted input z itself). nn, textbook, render and the command
+line all read this one table."""
 
 ADD, SUB, MUL, DIV, NEG = (_table[name] for name in ("+", "-", "*", "/", "neg"))
 SUM, DOT, MAX = _table["sum"], _table["dot"], _table["max"]

@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any, cast
 
 from autograd_mini import _parser, plot, render
+from autograd_mini._engine import ACTIVATIONS as ACTIVATION_FUNCTIONS
 from autograd_mini._engine import Value, dot, gradients, topological_order
 from autograd_mini._gradcheck import GradcheckError, gradcheck
 
 PROG = "autograd-mini"
 DATASETS = ("moons", "xor", "digits", "sleep")
-ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
+ACTIVATIONS = tuple(ACTIVATION_FUNCTIONS)
 BROKEN_PIPE = 141
 """Exit code when standard output is a pipe closed early: 128 + SIGPIPE, as shells report."""
 

@@ -17,23 +17,17 @@ from __future__ import annotations
 import math
 import os
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from autograd_mini import _files
-from autograd_mini._engine import Value, dot_node, is_real, relu, sigmoid, tanh
+from autograd_mini._engine import ACTIVATIONS as ACTIVATION_FUNCTIONS
+from autograd_mini._engine import Value, dot_node, is_real
 
 if TYPE_CHECKING:
     import torch
 
-_ACTIVATION_FUNCTIONS: dict[str, Callable[[Value], Value] | None] = {
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "relu": relu,
-    "linear": None,  # z itself
-}
-
-ACTIVATIONS = tuple(_ACTIVATION_FUNCTIONS)
+ACTIVATIONS = tuple(ACTIVATION_FUNCTIONS)
 """The activation names a neuron accepts."""
 
 FORMAT_NAME = _files.FORMAT_NAME
@@ -261,7 +255,7 @@ class Neuron(Module):
 
     def _forward(self, x: tuple[Value, ...]) -> Value:
         z = dot_node(self._params, x)  # x: Values checked by `_inputs`, one per weight
-        activate = _ACTIVATION_FUNCTIONS[self.activation]
+        activate = ACTIVATION_FUNCTIONS[self.activation]
         return z if activate is None else activate(z)
 
     def __repr__(self) -> str:

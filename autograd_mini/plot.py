@@ -21,6 +21,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from autograd_mini._engine import sigmoid
 from autograd_mini._files import write_atomically
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def decision_boundary(
     if classification:
         probability = out
         if model.output_activation != "sigmoid":  # a logit: its sigmoid
-            probability = 1.0 / (1.0 + np.exp(-np.clip(out, -500, 500)))
+            probability = sigmoid(out)
         shading = axes.contourf(grid_x, grid_y, probability, levels=20, cmap="RdBu_r", alpha=0.5)
         axes.contour(grid_x, grid_y, probability, levels=[0.5], colors="black", linewidths=1.5)
         figure.colorbar(shading, ax=axes, label="predicted probability of class 1")

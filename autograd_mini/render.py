@@ -38,6 +38,7 @@ from typing import Any
 import graphviz
 
 from autograd_mini._engine import (
+    ACTIVATIONS,
     Value,
     derivative_formulas,
     is_real,
@@ -85,7 +86,7 @@ INSTALL_GRAPHVIZ = (
 _FONT = "Helvetica"
 _OP_FILL = "#eeeeee"
 _CLUSTER_FILLS = ("#f3f6fb", "#e6ecf6", "#d9e2f1")
-_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")  # ops that end a neuron
+_ACTIVATIONS = {name for name, f in ACTIVATIONS.items() if f is not None}  # end a neuron
 
 # Colour bins for |grad|: (upper bound, fill, font colour, legend text), absolute decades,
 # so vanishing (blue) and exploding (red) gradients read the same in every graph.

@@ -32,14 +32,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 import numpy.typing as npt
 
-from autograd_mini._engine import Value, dot, gradients, relu, sigmoid, sum_, tanh
+from autograd_mini._engine import ACTIVATIONS as ACTIVATION_FUNCTIONS
+from autograd_mini._engine import Value, dot, gradients, sum_
 
 if TYPE_CHECKING:
     from autograd_mini.nn import MLP
 
 Array = npt.NDArray[np.float64]
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+ACTIVATIONS = tuple(ACTIVATION_FUNCTIONS)
 LOSSES = ("quadratic", "binary_cross_entropy", "softmax_cross_entropy")
 _LOSS_ALIASES = {"mse": "quadratic"}  # the name `autograd_mini.losses` uses
 
@@ -53,14 +54,9 @@ def activation(name: str, z: Array) -> Array:
     array([0.5, 1. , 0. ])
     """
     _check_activation(name)
-    if name == "sigmoid":  # 1 / (1 + e^-z), written so that e^-z never overflows
-        e = np.exp(-np.abs(z))
-        return np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "relu":
-        return np.where(z > 0.0, z, 0.0)
-    return np.asarray(z, dtype=np.float64)
+    f = ACTIVATION_FUNCTIONS[name]  # the engine's own, on arrays (sigmoid never overflows)
+    z = np.asarray(z, dtype=np.float64)
+    return z if f is None else np.asarray(f(z))
 
 
 def activation_prime(name: str, z: Array) -> Array:
@@ -455,13 +451,8 @@ def _engine_graph(
 
 
 def _engine_activation(name: str, z: Value) -> Value:
-    if name == "sigmoid":
-        return sigmoid(z)
-    if name == "tanh":
-        return tanh(z)
-    if name == "relu":
-        return relu(z)
-    return z
+    f = ACTIVATION_FUNCTIONS[name]
+    return z if f is None else f(z)
 
 
 def _engine_cost(loss: str, a: list[Value], y: Array) -> Value:
