@@ -325,7 +325,7 @@ def _point(assignments: list[str]) -> dict[str, float]:
             name, sign, number = (part.strip() for part in item.partition("="))
             if not sign or not name:
                 raise UsageError(f"--at expects NAME=VALUE pairs such as x=2,y=-3; got {item!r}")
-            name = _parser._normal(name)
+            name = _parser.normal_name(name)
             if not name.isidentifier():
                 raise UsageError(f"--at: {name!r} is not a valid variable name")
             if name in point:
@@ -559,7 +559,7 @@ def _fit(
     (a log file or a pipe), all on standard error."""
     from autograd_mini import train as training
 
-    terminal = training._stderr_is_terminal()
+    terminal = training.stderr_is_terminal()
     every = max(1, epochs // 5)
     started = time.perf_counter()
 

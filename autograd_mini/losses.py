@@ -203,7 +203,13 @@ def _log_sum_exp(logits: list[Value]) -> Value:
     return log(total) + m
 
 
-def _check_class(target: object, k: int, who: str, where: str) -> int:
+def check_class(target: object, k: int, who: str = "softmax_cross_entropy", where: str = "") -> int:
+    """``target`` as a class index for ``k`` classes: a whole number in 0..k−1 (a bool is
+    not one); ValueError naming ``who`` and the place ``where`` otherwise.
+
+    >>> check_class(2.0, 3)
+    2
+    """
     if not is_real(target):  # ints, whole floats and numpy integers; not bools
         raise ValueError(f"{who}: target class{where} must be an int, got {target!r}")
     value = float(target)
@@ -218,7 +224,7 @@ def _check_class(target: object, k: int, who: str, where: str) -> int:
 def _one_hot(target: object, k: int, who: str, where: str) -> list[Any]:
     """The target of one example as a one-hot row: from a class index, or as given."""
     if not isinstance(target, list | tuple):
-        t = _check_class(target, k, who, where)
+        t = check_class(target, k, who, where)
         return [1.0 if i == t else 0.0 for i in range(k)]
     row = _as_list(target, who, "target")
     if len(row) != k or not all(_is_scalar(v) for v in row):

@@ -91,7 +91,8 @@ class History(list[float]):
         return f"<table><caption>training history</caption>{cells}</table>"
 
 
-def _stderr_is_terminal() -> bool:
+def stderr_is_terminal() -> bool:
+    """Whether standard error is a terminal (where a text progress bar belongs)."""
     try:
         return sys.stderr is not None and sys.stderr.isatty()
     except (AttributeError, ValueError):  # a closed or unusual stream
@@ -115,7 +116,7 @@ def _progress_bar(progress: bool | None, total: int) -> Any:
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"fit: progress must be True, False or None, got {progress!r}")
     notebook = _in_notebook()
-    show = progress is not False and (notebook or _stderr_is_terminal())
+    show = progress is not False and (notebook or stderr_is_terminal())
     if show and notebook and importlib.util.find_spec("ipywidgets") is not None:
         notebook_bar = importlib.import_module("tqdm.notebook").tqdm  # a widget
         return notebook_bar(total=total, desc="fit", unit="batch")
@@ -333,7 +334,7 @@ def _class_of(label: Any, k: int) -> int:
         if len(label) != k:
             raise ValueError(f"accuracy: one-hot label has {len(label)} entries, model has {k}")
         return _argmax([float(v) for v in label])
-    return losses._check_class(label, k, "accuracy", "")
+    return losses.check_class(label, k, "accuracy", "")
 
 
 # ---- the tape engine: what fit(..., engine="tape") runs for each batch --------------------
@@ -363,7 +364,7 @@ class TapeTrainer:
         base = getattr(loss_function, "func", loss_function)  # a functools.partial's loss
         if base in losses.CLASS_TARGETS and not isinstance(y[0], list | tuple):
             classes = len(_listed(model(self.inputs[0].tolist())))
-            labels = [losses._check_class(c, classes, "softmax_cross_entropy", "") for c in y]
+            labels = [losses.check_class(c, classes, "softmax_cross_entropy", "") for c in y]
             self.targets = np.eye(classes)[labels]
         else:
             self.targets = np.asarray(y, dtype=np.float64)

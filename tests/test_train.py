@@ -140,7 +140,7 @@ def test_progress_bar_shows_the_running_loss_on_a_terminal(
 ) -> None:
     from autograd_mini import train
 
-    monkeypatch.setattr(train, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(train, "stderr_is_terminal", lambda: True)
     X, y = datasets.xor()
     fit(MLP(2, [2, 1], seed=0), X, y, epochs=3, progress=True)
     err = capsys.readouterr().err
@@ -154,7 +154,7 @@ def test_progress_bar_is_off_when_asked_or_when_not_a_terminal(
 
     X, y = datasets.xor()
     fit(MLP(2, [2, 1], seed=0), X, y, epochs=3)  # captured stderr is not a terminal
-    monkeypatch.setattr(train, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(train, "stderr_is_terminal", lambda: True)
     fit(MLP(2, [2, 1], seed=0), X, y, epochs=3, progress=False)
     assert capsys.readouterr().err == ""
 
@@ -173,7 +173,7 @@ def test_progress_none_draws_the_bar_on_a_terminal(
 ) -> None:
     from autograd_mini import train
 
-    monkeypatch.setattr(train, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(train, "stderr_is_terminal", lambda: True)
     X, y = datasets.xor()
     fit(MLP(2, [2, 1], seed=0), X, y, epochs=2)
     assert "epoch 2/2, loss " in capsys.readouterr().err
