@@ -1,7 +1,8 @@
 # Two commands set everything up on a fresh machine: `make demo` and `make test`.
 # Both create or reuse .venv, install the package with its extras, and install
 # Graphviz's `dot` program and Chromium (for the explorer's browser tests) from the
-# system's packages when they are missing.
+# system's packages when they are missing, and PyTorch's pinned CPU build from PyPI (a
+# test oracle: the library itself never needs it).
 
 PYTHON ?= python3
 VENV := .venv

@@ -10,7 +10,8 @@
 The engine, the function transforms and gradient checking load with the package, and
 so does `render` (so notebooks draw Values as graphs). The numpy-backed and training
 modules (`nn`, `losses`, `optim`, `datasets`, `train`, `textbook`, `tape`, `testing`,
-`plot`) load on first use: ``am.nn.MLP`` works without importing `autograd_mini.nn` yourself.
+`plot`) and the `micrograd` drop-in load on first use: ``am.nn.MLP`` works without
+importing `autograd_mini.nn` yourself.
 """
 
 import importlib as _importlib
@@ -51,6 +52,7 @@ from autograd_mini._value import no_grad as no_grad
 if _TYPE_CHECKING:
     from autograd_mini import datasets as datasets
     from autograd_mini import losses as losses
+    from autograd_mini import micrograd as micrograd
     from autograd_mini import nn as nn
     from autograd_mini import optim as optim
     from autograd_mini import plot as plot
@@ -99,6 +101,7 @@ __all__ = [
 _LAZY_MODULES = {
     "datasets",
     "losses",
+    "micrograd",
     "nn",
     "optim",
     "plot",

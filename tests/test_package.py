@@ -76,3 +76,17 @@ def test_the_all_extra_pulls_in_every_run_time_extra() -> None:
     assert len(all_extra) == 1
     for extra in ("testing", "plot", "digits", "notebook"):
         assert extra in all_extra[0], extra
+
+
+def test_dir_lists_the_public_names_only() -> None:
+    names = dir(am)
+    assert not {"Any", "TYPE_CHECKING", "importlib", "_engine"} & set(names)
+    assert {"defop", "ops", "jvp", "jacobian", "hessian", "no_grad", "nn", "micrograd"} <= set(
+        names
+    )
+    assert am.micrograd.engine.Value(1.0).data == 1.0  # loads on first use, like am.nn
+
+
+def test_public_classes_name_their_public_module() -> None:
+    for cls in (am.Value, am.GradcheckError, am.AnomalyError, am.Op):
+        assert cls.__module__ == "autograd_mini" and getattr(am, cls.__name__) is cls
