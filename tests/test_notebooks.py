@@ -63,6 +63,7 @@ def _shows(notebook: nbformat.NotebookNode, mime: str, text: str = "") -> bool:
 
 def _check_backprop(notebook: nbformat.NotebookNode) -> None:
     assert _shows(notebook, "image/svg+xml", ">tanh<")  # the Value displayed as its graph
+    assert _shows(notebook, "text/html", "am-explorer")  # the explorer, inline
     printed = "".join(o.get("text", "") for o in _outputs(notebook))
     assert "GradcheckError" not in printed and "analytic" in printed  # the caught report
 

@@ -88,6 +88,16 @@ itself, a `graphviz.Digraph`.""",
     ("code", "am.render.to_dot(y, color_by_grad=True)"),
     (
         "md",
+        """## Stepping through it
+
+`am.explore(y)` shows the same graph with controls: step forward through the forward
+pass, then back through the backward pass, one node at a time. Each edge shows its local
+derivative as a formula and a number, the upstream gradient, and the product that backprop
+adds; at the last step every node shows its `.grad`. Use the buttons or the ← → keys.""",
+    ),
+    ("code", "am.explore(y)"),
+    (
+        "md",
         """## Checking with finite differences
 
 `gradcheck` nudges each input by a tiny amount in both directions, measures how the
