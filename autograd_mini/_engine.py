@@ -14,6 +14,7 @@ from autograd_mini._ops import (
     Recorded,
     UnaryFunction,
     abs_,
+    checked_forward,
     defop,
     derivative_formulas,
     dot,
@@ -32,6 +33,7 @@ from autograd_mini._ops import (
     tanh,
     xlogy,
 )
+from autograd_mini._symbolic import Symbol, number, python
 from autograd_mini._value import (
     NARY,
     AnomalyError,
@@ -52,10 +54,12 @@ __all__ = [
     "AnomalyError",
     "Op",
     "Recorded",
+    "Symbol",
     "UnaryFunction",
     "Value",
     "abs_",
     "as_float",
+    "checked_forward",
     "constant",
     "data_of",
     "defop",
@@ -72,7 +76,9 @@ __all__ = [
     "log",
     "max_",
     "no_grad",
+    "number",
     "ops",
+    "python",
     "relu",
     "set_display_hook",
     "sigmoid",

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Protocol, overload
 
-from autograd_mini._symbolic import Symbol, call, formula, is_symbolic
+from autograd_mini._symbolic import Symbol, call, formula, is_symbolic, number
 from autograd_mini._value import NARY, Value, _node, as_float, constant, data_of, is_real
 
 Partial = Callable[..., Any] | float | None
@@ -341,7 +341,8 @@ def _apply_other(op: Op, operands: Sequence[Any]) -> Any:
             raise op.domain_error(*floats)
         return op.forward(*floats)
     if any(is_symbolic(x) for x in operands):
-        return call(op.symbol, *[x if is_symbolic(x) else Symbol(repr(x)) for x in operands])
+        symbols = [x if is_symbolic(x) else number(x) for x in operands]
+        return call(op.symbol, *symbols, function=op)
     if any(hasattr(x, "__array_namespace__") for x in operands):
         return (op.array_forward or op.forward)(*operands)
     bad = next(x for x in operands if not is_real(x))
@@ -378,7 +379,7 @@ def _sign(x: Any) -> Any:
     """The derivative of |x|: −1, 0 or 1, NaN at NaN (never a node)."""
     d = data_of(x)
     if is_symbolic(d):
-        return call("sign({})", d)
+        return call("sign({})", d, function=_sign)
     if type(d) is float:
         return 1.0 if d > 0.0 else -1.0 if d < 0.0 else 0.0 if d == 0.0 else NAN
     xp = d.__array_namespace__()
@@ -461,15 +462,17 @@ def _nonzero(x: Any) -> Any:
     """1 where x is not 0, else 0 (never a node)."""
     d = data_of(x)
     if is_symbolic(d):
-        return call("[{} ≠ 0]", d)
+        return call("[{} ≠ 0]", d, function=_nonzero)
     return (d != 0) * 1.0
 
 
 def _ratio(x: Any, y: Any) -> Any:
     """x / y, and 0 where x is 0 (so 0/0 is 0: the term x·ln y is absent there)."""
     d = data_of(x)
-    if is_symbolic(d) or type(d) is float:
-        return x / y if is_symbolic(d) or d != 0.0 else 0.0
+    if is_symbolic(d):  # the formula x/y, which computes as this very function
+        return call("{}/{}", d, y if is_symbolic(y) else number(y), function=_ratio)
+    if type(d) is float:
+        return x / y if d != 0.0 else 0.0
     xp = _xp(d)
     return xp.where(d == 0, 0.0, x / xp.where(d == 0, 1.0, y))
 
@@ -753,8 +756,12 @@ def forward_of(node: Value) -> Callable[..., float] | None:
     """The float forward function of the node's operation (None for a leaf), taking the
     operands' values positionally, domain check included."""
     op = node._rule
-    if op is None:
-        return None
+    return None if op is None else checked_forward(op)
+
+
+def checked_forward(op: Op) -> Callable[..., float]:
+    """``op``'s float forward function, taking the operands' values positionally, with its
+    domain check (raising the op's own domain error)."""
     forward, domain = op.forward, op.domain
     if domain is None:
         return forward
