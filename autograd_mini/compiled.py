@@ -450,7 +450,9 @@ class _Generator:
         self.inputs = inputs
         self.params = params
         self.outputs = outputs
-        self.taken = set(_RESERVED)
+        # several outputs: the grad function takes each one's weight with its example
+        self.seeds = [f"seed_{i}" for i in range(len(outputs))] if len(outputs) > 1 else []
+        self.taken = {*_RESERVED, *self.seeds}
         self.namespace: dict[str, Any] = {"__builtins__": {}, "inf": math.inf, "nan": math.nan}
         self.functions: dict[Any, str] = {}  # (role, object) -> its name in the namespace
         self.names: dict[Value, str] = {}
@@ -607,8 +609,7 @@ class _Generator:
         results = [self._text(v) for v in self.outputs]
         result = results[0] if len(results) == 1 else f"({', '.join(results)})"
 
-        seeds = [] if len(self.outputs) == 1 else [f"seed_{i}" for i in range(len(self.outputs))]
-        self.taken |= set(seeds)
+        seeds = self.seeds
         assigned: set[Value] = set()
         backward: list[str] = []
         for i, v in enumerate(self.outputs):

@@ -309,3 +309,19 @@ def test_step_helpers_are_the_engine_derivatives(x: float, at: float) -> None:
     assert step(x, at) == (1.0 if x > at else 0.0)
     assert step_below(x, at) == (1.0 if x < at else 0.0)
     assert math.isnan(step(math.nan, 0.0)) and math.isnan(step_below(math.nan, 0.0))
+
+
+def test_labels_that_clash_with_generated_names_get_other_names() -> None:
+    def f(x: am.Value) -> list[am.Value]:
+        y = x.tanh()
+        y.label = "seed_0"
+        z = y * x
+        z.label = "tanh"  # the name of tanh's function
+        return [z, y]
+
+    c = am.compile(f, 0.4)
+    grads = c.grad(0.4, grad_output=[1.0, 3.0])
+    x = am.Value(0.4)
+    z, y = f(x)
+    assert grads.inputs[0] == pytest.approx(am.gradients(z + 3.0 * y, x), rel=1e-12)
+    assert "seed_0_2 = tanh(x)" in c.source and "tanh_2 = seed_0_2 * x" in c.source
