@@ -124,12 +124,16 @@ class Compiled:
         params: list[Value],
         n_outputs: int,
         explicit_params: bool,
+        filename: str,
+        backward_lines: dict[str, tuple[str, list[str | float]]],
     ) -> None:
         self._function = function
         self.source = source
         """The generated Python: a ``value`` function and a ``grad`` function."""
         self._value: Callable[..., Any] = namespace["value"]
-        self._grad: Callable[..., Any] = namespace["grad"]
+        self._generated_grad: Callable[..., Any] = namespace["grad"]
+        self._filename = filename
+        self._backward_lines = backward_lines
         self.input_shapes: tuple[tuple[int, ...], ...] = tuple(input_shapes)
         """The shape of each argument, as traced."""
         self.params: tuple[Value, ...] = tuple(params)
@@ -226,6 +230,27 @@ class Compiled:
             )
 
     # ---- internals -------------------------------------------------------------------
+
+    def _grad(self, rows: list[list[float]], *params: float) -> Any:
+        """The generated ``grad``; an arithmetic error in its backward pass is re-raised
+        naming the operation and its operands, as the scalar engine's backprop does."""
+        try:
+            return self._generated_grad(rows, *params)
+        except ArithmeticError as error:
+            tb, frame = error.__traceback__, None
+            while tb is not None:
+                if tb.tb_frame.f_code.co_filename == self._filename:
+                    frame, line = tb.tb_frame, tb.tb_lineno
+                tb = tb.tb_next
+            if frame is None:
+                raise
+            text = linecache.getline(self._filename, line).strip()
+            if text not in self._backward_lines:
+                raise
+            op, operands = self._backward_lines[text]
+            values = [frame.f_locals[v] if isinstance(v, str) else v for v in operands]
+            shown = ", ".join(repr(v) for v in values)
+            raise type(error)(f"backward of {op!r} at operand(s) {shown}: {error}") from error
 
     def _flat(self, example: tuple[Any, ...]) -> list[float]:
         """One example's arguments as one flat list of floats, checked against the shapes."""
@@ -410,12 +435,23 @@ def compile(
             "(a branch or an index), it cannot be traced once. allow_unused=True accepts this"
         )
     shared = _shared_params(params, order, set(inputs))
-    source, namespace = _Generator(order, inputs, shared, outputs).generate()
+    generator = _Generator(order, inputs, shared, outputs)
+    source, namespace = generator.generate()
     filename = f"<autograd_mini.compile {next(_counter)}>"
     # Registered with linecache, so a traceback through the generated code shows its lines.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(builtins.compile(source, filename, "exec"), namespace)  # our source, not user text
-    return Compiled(f, source, namespace, shapes, shared, len(outputs), params is not None)
+    return Compiled(
+        f,
+        source,
+        namespace,
+        shapes,
+        shared,
+        len(outputs),
+        params is not None,
+        filename,
+        generator.backward_lines,
+    )
 
 
 # ---- the generator ---------------------------------------------------------------------
@@ -457,6 +493,8 @@ class _Generator:
         self.functions: dict[Any, str] = {}  # (role, object) -> its name in the namespace
         self.names: dict[Value, str] = {}
         self.comments: dict[Value, str] = {}
+        # each backward line (stripped): its node's operation and the node's operands
+        self.backward_lines: dict[str, tuple[str, list[str | float]]] = {}
         param_set = set(params)
         self.is_param = {v: v in param_set for v in order}
         leaves = set(inputs) | param_set
@@ -587,6 +625,9 @@ class _Generator:
             first = parent not in assigned and not self.is_param[parent]
             lines.append(f"{target} {'=' if first else '+='} {contribution}")
             assigned.add(parent)
+        operands = [self.names.get(p, p.data) for p in parents]
+        for line in lines:
+            self.backward_lines[line] = (op.name, operands)
         return lines
 
     def _partial_text(self, d: Any) -> str:

@@ -325,3 +325,17 @@ def test_labels_that_clash_with_generated_names_get_other_names() -> None:
     z, y = f(x)
     assert grads.inputs[0] == pytest.approx(am.gradients(z + 3.0 * y, x), rel=1e-12)
     assert "seed_0_2 = tanh(x)" in c.source and "tanh_2 = seed_0_2 * x" in c.source
+
+
+def test_an_arithmetic_error_in_backward_names_the_operation_like_the_engine() -> None:
+    x = am.Value(0.0)
+    with pytest.raises(ZeroDivisionError) as engine:
+        am.gradients(am.sqrt(x * 1.0), x)
+    c = am.compile(lambda x: am.sqrt(x * 1.0), 4.0)
+    with pytest.raises(ZeroDivisionError) as compiled:
+        c.grad(0.0)
+    assert (
+        str(compiled.value)
+        == str(engine.value)
+        == ("backward of 'sqrt' at operand(s) 0.0: float division by zero")
+    )
