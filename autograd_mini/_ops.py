@@ -755,13 +755,11 @@ def derivative_formulas(node: Value) -> list[str]:
 def forward_of(node: Value) -> Callable[..., float] | None:
     """The float forward function of the node's operation (None for a leaf), taking the
     operands' values positionally, domain check included."""
-    op = node._rule
-    return None if op is None else checked_forward(op)
+    return None if node._rule is None else forward_of_op(node._rule)
 
 
-def checked_forward(op: Op) -> Callable[..., float]:
-    """``op``'s float forward function, taking the operands' values positionally, with its
-    domain check (raising the op's own domain error)."""
+def forward_of_op(op: Op) -> Callable[..., float]:
+    """``op``'s float forward with its domain check, taking the operands positionally."""
     forward, domain = op.forward, op.domain
     if domain is None:
         return forward

@@ -79,7 +79,7 @@ from autograd_mini._engine import (
     Op,
     Symbol,
     Value,
-    checked_forward,
+    forward_of_op,
     gradients,
     number,
     ops,
@@ -552,7 +552,7 @@ class _Generator:
             if thing.domain is None:
                 return self._forward_name(thing)
             base = self._op_base(thing) + "_checked"
-            return self._function("checked", thing, base, checked_forward(thing))
+            return self._function("checked", thing, base, forward_of_op(thing))
         base = getattr(thing, "__name__", "") or "f"
         return self._function("helper", thing, base, thing)
 
