@@ -339,3 +339,38 @@ def test_an_arithmetic_error_in_backward_names_the_operation_like_the_engine() -
         == str(engine.value)
         == ("backward of 'sqrt' at operand(s) 0.0: float division by zero")
     )
+
+
+def test_grad_batch_sums_or_averages_the_examples() -> None:
+    w = am.Value(1.5)
+    c = am.compile(lambda x: (w * x).sigmoid(), 0.0, params=[w])
+    X = [0.5, -1.0, 2.0]
+    values, summed = c.grad_batch(X, reduction="sum")
+    _, mean = c.grad_batch(X, reduction="mean")
+    each = [c.grad(x) for x in X]
+    assert values == [g.output for g in each]
+    assert summed == [pytest.approx(sum(g.params[0] for g in each), rel=1e-15)]
+    assert mean == [pytest.approx(summed[0] / 3, rel=1e-15)]
+    with pytest.raises(ValueError, match=r"expected shape \(B, \)"):
+        c.grad_batch([[0.5]])
+    with pytest.raises(ValueError, match="reduction"):
+        c.grad_batch(X, reduction="none")  # type: ignore[arg-type]
+
+
+def test_fit_refuses_a_loss_whose_graph_depends_on_the_targets() -> None:
+    X, y = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 1.0, 1.0]
+    model = MLP(2, [2, 1], seed=0)
+
+    def label_dependent(predictions: list[am.Value], targets: list[Any]) -> am.Value:
+        def value(t: Any) -> float:
+            return t.data if isinstance(t, am.Value) else float(t)
+
+        terms = [
+            (p - t) * (p - t) if value(t) > 0.5 else p + t for p, t in zip(predictions, targets)
+        ]
+        return am.sum(terms)
+
+    with pytest.raises(ValueError, match="depends on its data"):
+        train.fit(model, X, y, loss=label_dependent, epochs=1, progress=False, engine="compiled")
+    with pytest.raises(ValueError, match="'scalar', 'tape', 'compiled'"):
+        train.fit(model, X, y, epochs=1, progress=False, engine="gpu")
