@@ -504,8 +504,10 @@ class _Generator:
         for v in order:  # the operations' functions first: they keep their own names
             if v.parents and v.op not in _ARITHMETIC and v.op != "neg":
                 self._forward_name(ops["sum" if v.op == "dot" else v.op])
-        for v in [*inputs, *params]:
+        for v in inputs:
             self._name(v, "x")
+        for v in params:
+            self._name(v, "p")
         for v in order:
             if v.parents:
                 self._name(v, _UNLABELLED.get(v.op) or _identifier(v.op) or "v")
