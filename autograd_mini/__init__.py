@@ -9,9 +9,9 @@
 
 The engine, the function transforms and gradient checking load with the package, and
 so does `render` (so notebooks draw Values as graphs). The numpy-backed and training
-modules (`nn`, `losses`, `optim`, `datasets`, `train`, `textbook`, `tape`, `testing`,
-`plot`) and the `micrograd` drop-in load on first use: ``am.nn.MLP`` works without
-importing `autograd_mini.nn` yourself.
+modules (`nn`, `losses`, `optim`, `datasets`, `train`, `textbook`, `tape`, `compiled`,
+`testing`, `plot`) and the `micrograd` drop-in load on first use: ``am.nn.MLP`` works
+without importing `autograd_mini.nn` yourself.
 """
 
 import importlib as _importlib
@@ -50,6 +50,7 @@ from autograd_mini._value import detect_anomaly as detect_anomaly
 from autograd_mini._value import no_grad as no_grad
 
 if _TYPE_CHECKING:
+    from autograd_mini import compiled as compiled
     from autograd_mini import datasets as datasets
     from autograd_mini import losses as losses
     from autograd_mini import micrograd as micrograd
@@ -60,6 +61,7 @@ if _TYPE_CHECKING:
     from autograd_mini import testing as testing
     from autograd_mini import textbook as textbook
     from autograd_mini import train as train
+    from autograd_mini.compiled import compile as compile
     from autograd_mini.tape import Tape as Tape
     from autograd_mini.tape import TapeGradients as TapeGradients
     from autograd_mini.tape import trace as trace
@@ -99,6 +101,7 @@ __all__ = [
 ]
 
 _LAZY_MODULES = {
+    "compiled",
     "datasets",
     "losses",
     "micrograd",
@@ -110,7 +113,8 @@ _LAZY_MODULES = {
     "textbook",
     "train",
 }
-_LAZY_NAMES = {"Tape": "tape", "TapeGradients": "tape", "trace": "tape"}
+# `am.compile`, like `am.sum`, is kept out of __all__: a star import never shadows the builtin.
+_LAZY_NAMES = {"Tape": "tape", "TapeGradients": "tape", "trace": "tape", "compile": "compiled"}
 
 
 def __getattr__(name: str) -> _Any:

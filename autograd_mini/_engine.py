@@ -21,6 +21,7 @@ from autograd_mini._ops import (
     dot_node,
     exp,
     forward_of,
+    forward_of_op,
     identity,
     local_derivatives,
     log,
@@ -33,6 +34,7 @@ from autograd_mini._ops import (
     tanh,
     xlogy,
 )
+from autograd_mini._symbolic import Symbol, number, python
 from autograd_mini._value import (
     NARY,
     AnomalyError,
@@ -54,6 +56,7 @@ __all__ = [
     "AnomalyError",
     "Op",
     "Recorded",
+    "Symbol",
     "UnaryFunction",
     "Value",
     "abs_",
@@ -67,6 +70,7 @@ __all__ = [
     "dot_node",
     "exp",
     "forward_of",
+    "forward_of_op",
     "gradients",
     "identity",
     "is_real",
@@ -74,7 +78,9 @@ __all__ = [
     "log",
     "max_",
     "no_grad",
+    "number",
     "ops",
+    "python",
     "relu",
     "set_display_hook",
     "sigmoid",

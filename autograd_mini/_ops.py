@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Protocol, overload
 
-from autograd_mini._symbolic import Symbol, call, formula, is_symbolic
+from autograd_mini._symbolic import Symbol, call, formula, is_symbolic, number
 from autograd_mini._value import NARY, Value, _node, as_float, constant, data_of, is_real
 
 Partial = Callable[..., Any] | float | None
@@ -341,8 +341,8 @@ def _apply_other(op: Op, operands: Sequence[Any]) -> Any:
             raise op.domain_error(*floats)
         return op.forward(*floats)
     if any(is_symbolic(x) for x in operands):
-        symbols = [x if is_symbolic(x) else Symbol(repr(float(x)), "number") for x in operands]
-        return call(op.symbol, *symbols, function=forward_of_op(op))
+        symbols = [x if is_symbolic(x) else number(x) for x in operands]
+        return call(op.symbol, *symbols, function=op)
     if any(hasattr(x, "__array_namespace__") for x in operands):
         return (op.array_forward or op.forward)(*operands)
     bad = next(x for x in operands if not is_real(x))
@@ -477,8 +477,10 @@ def _nonzero(x: Any) -> Any:
 def _ratio(x: Any, y: Any) -> Any:
     """x / y, and 0 where x is 0 (so 0/0 is 0: the term x·ln y is absent there)."""
     d = data_of(x)
-    if is_symbolic(d) or type(d) is float:
-        return x / y if is_symbolic(d) or d != 0.0 else 0.0
+    if is_symbolic(d):  # the formula x/y, which computes as this very function
+        return call("{}/{}", d, y if is_symbolic(y) else number(y), function=_ratio)
+    if type(d) is float:
+        return x / y if d != 0.0 else 0.0
     xp = _xp(d)
     return xp.where(d == 0, 0.0, x / xp.where(d == 0, 1.0, y))
 

@@ -1,13 +1,17 @@
 """Symbols: the rule table's partial derivatives, run on names instead of numbers, print
 themselves as formulas (``1 − out²`` for tanh). No derivative text is written by hand.
+`python` prints the same formulas as Python expressions, for `autograd_mini.compiled`.
 
 >>> out, x = Symbol("out"), Symbol("x")
 >>> str(1.0 - out * out), str(out * (1.0 - out)), str(-out / x)
 ('1 − out²', 'out·(1 − out)', '−out/x')
+>>> python(1.0 - out * out, lambda f: f.__name__)
+'1.0 - out * out'
 """
 
 from __future__ import annotations
 
+import keyword
 import math
 import operator
 from collections.abc import Callable
@@ -33,12 +37,12 @@ class Symbol:
         text: str,
         kind: str = "name",
         args: tuple[Symbol, ...] = (),
-        function: Callable[..., float] | None = None,
+        function: object = None,
     ) -> None:
         self.text = text  # a name, a number's text, an operator, or a function's format
         self.kind = kind  # "name", "number", "+", "-", "*", "/", "**", "neg", "call"
         self.args = args
-        self.function = function  # for "call": what it computes on floats
+        self.function = function  # a call's float function or rule-table Op (for `python`)
 
     def evaluate(self, **values: float) -> float:
         """The formula's number with each name given a value: ``(1 − out²)(out=0.5)``.
@@ -54,9 +58,10 @@ class Symbol:
         if kind == "number":
             return float(self.text)
         if kind == "call":
-            if self.function is None:
+            function = getattr(self.function, "forward", self.function)  # an Op's forward
+            if not callable(function):
                 raise ValueError(f"the formula {self!s} has no function to evaluate")
-            return self.function(*args)
+            return float(function(*args))
         if kind == "neg":
             return -args[0]
         return float(_ARITHMETIC[kind](*args))
@@ -109,8 +114,8 @@ class Symbol:
             return -(self.args[0] * b)
         if b.kind == "neg":
             return -(self * b.args[0])
-        if _same(self, b):
-            return self ** _number(2.0)
+        if _same(self, b):  # x·x prints as x², and `python` writes it back as x * x
+            return Symbol("*", "**", (self, _number(2.0)))
         if self.kind == "*" and self.args[0].kind == "number" and _same(self.args[1], b):
             return self.args[0] * b ** _number(2.0)  # (k·x)·x = k·x²
         if b.kind == "number" and self.kind != "number":  # numbers first: 2·x, not x·2
@@ -157,10 +162,19 @@ class Symbol:
         return _indicator(self, "<", other)
 
 
-def call(form: str, *args: Symbol, function: Callable[..., float] | None = None) -> Symbol:
-    """A function applied to formulas, printed with ``form`` (``"tanh({})"``, ``"σ({})"``);
-    ``function`` computes it on floats, for `Symbol.evaluate`."""
+def call(form: str, *args: Symbol, function: object = None) -> Symbol:
+    """A function applied to formulas, printed with ``form`` (``"tanh({})"``, ``"σ({})"``).
+
+    ``function`` is what the call computes on floats (a function, or the rule-table `Op`
+    whose operation it is), so `python` can write the call as code; without it the
+    formula is text only.
+    """
     return Symbol(form, "call", args, function)
+
+
+def number(x: float) -> Symbol:
+    """The formula of a number (printed ``2`` for 2.0)."""
+    return _number(float(x))
 
 
 _ARITHMETIC: dict[str, Callable[[float, float], float]] = {
@@ -198,14 +212,21 @@ def _same(a: Symbol, b: Symbol) -> bool:
     return a is b or (a.kind == b.kind == "name" and a.text == b.text)
 
 
+def step(x: float, at: float) -> float:
+    """[x > at] on floats: 1.0 or 0.0, and NaN at NaN (the derivative of relu, at 0)."""
+    return 1.0 if x > at else 0.0 if x <= at else math.nan
+
+
+def step_below(x: float, at: float) -> float:
+    """[x < at] on floats: 1.0 or 0.0, and NaN at NaN."""
+    return 1.0 if x < at else 0.0 if x >= at else math.nan
+
+
 def _indicator(a: Symbol, relation: str, other: object) -> Symbol:
-    compare = operator.gt if relation == ">" else operator.lt
-    bound = float(_lift(other).evaluate())
-    return call(
-        f"[{{}} {relation} {_show(_lift(other))}]",
-        a,
-        function=lambda x: 1.0 if compare(x, bound) else 0.0,
-    )
+    return call(f"[{{}} {relation} {{}}]", a, _lift(other), function=_INDICATORS[relation])
+
+
+_INDICATORS = {">": step, "<": step_below}
 
 
 def _strength(s: Symbol) -> int:
@@ -258,3 +279,58 @@ def formula(x: object) -> str:
 def is_symbolic(x: Any) -> bool:
     """True for a formula (the rule table prints its partials with these)."""
     return type(x) is Symbol
+
+
+# ---- as Python: the same formulas as expressions, for generated code ------------------
+
+# Binding strength in Python, loosest first; a negative number binds like unary minus.
+_PY_SUM, _PY_PRODUCT, _PY_PREFIX, _PY_POWER, _PY_ATOM = range(5)
+_PY_OPERATORS = {"+": " + ", "-": " - ", "*": " * ", "/": " / "}
+
+
+def python(s: Symbol, name_of: Callable[[object], str]) -> str:
+    """``s`` as a Python expression: names as they are (each must be an identifier),
+    numbers as ``repr(float)`` (``inf`` and ``nan`` as those names), each call as
+    ``name_of(function)(args)``. Parentheses keep the tree's own grouping, so the
+    expression rounds exactly as the formula's operations do on floats.
+
+    A call without a function (text only) raises ValueError.
+    """
+    return _python(s, name_of)[0]
+
+
+def _python(s: Symbol, name_of: Callable[[object], str]) -> tuple[str, int]:
+    """The expression and how strongly it binds."""
+    kind, args = s.kind, s.args
+    if kind == "name":
+        if not s.text.isidentifier() or keyword.iskeyword(s.text):
+            raise ValueError(f"python: the name {s.text!r} is not a Python identifier")
+        return s.text, _PY_ATOM
+    if kind == "number":
+        x = float(s.text)
+        if not math.isfinite(x):
+            return ("nan" if x != x else "inf" if x > 0 else "-inf"), _PY_PREFIX
+        return repr(x), _PY_PREFIX if x < 0 or repr(x).startswith("-") else _PY_ATOM
+    if kind == "call":
+        if s.function is None:
+            raise ValueError(f"python: the formula {_show(s)} names no function to call")
+        inner = ", ".join(_python(a, name_of)[0] for a in args)
+        return f"{name_of(s.function)}({inner})", _PY_ATOM
+    if kind == "neg":
+        return "-" + _py_wrapped(args[0], name_of, _PY_PREFIX), _PY_PREFIX
+    if kind == "**":
+        base, exponent = args
+        if s.text == "*":  # x·x folded to x²: written back as the product it is
+            operand = _py_wrapped(base, name_of, _PY_POWER)
+            return f"{operand} * {operand}", _PY_PRODUCT
+        left = _py_wrapped(base, name_of, _PY_ATOM)
+        return f"{left} ** {_py_wrapped(exponent, name_of, _PY_ATOM)}", _PY_POWER
+    level = _PY_SUM if kind in ("+", "-") else _PY_PRODUCT
+    left = _py_wrapped(args[0], name_of, level)
+    right = _py_wrapped(args[1], name_of, level + 1)  # a − (b − c), a·(b·c): kept
+    return left + _PY_OPERATORS[kind] + right, level
+
+
+def _py_wrapped(s: Symbol, name_of: Callable[[object], str], weakest: int) -> str:
+    text, strength = _python(s, name_of)
+    return f"({text})" if strength < weakest else text

@@ -288,3 +288,27 @@ def loss_value(result: Any) -> float:
     """The float loss from whatever a step returned (a Value, a tensor or a float)."""
     data = getattr(result, "data", result)
     return float(data if not hasattr(data, "item") else data.item())
+
+
+def make_compiled(params: Params, X: Matrix, Y: Matrix) -> Step:
+    """`am.compile` of one example's loss on the `nn.MLP`, run over the batch: each example
+    is one pass of the generated straight-line Python, the gradients averaged."""
+    import autograd_mini as am
+
+    model = nn_model(params)
+    flat = model.parameters()
+
+    def example_loss(x: Any, y: Any) -> Any:
+        out = model(x)
+        outs = out if isinstance(out, list) else [out]
+        return am.sum([0.5 * ((o - t) * (o - t)) for o, t in zip(outs, y)])
+
+    compiled = am.compile(example_loss, X[0], Y[0], params=flat)
+
+    def step() -> float:
+        losses, grads = compiled.grad_batch(X, Y, reduction="mean")
+        for p, g in zip(flat, grads):
+            p.data -= LR * g
+        return math.fsum(losses) / len(losses)
+
+    return step

@@ -4,6 +4,7 @@
     python benchmarks/run.py --quick         # fewer samples, a smaller (c): ~3.5 minutes
     python benchmarks/run.py --only engine   # issue 2: the scalar engine vs micrograd
     python benchmarks/run.py --only tape     # issue 6: batched training step across engines
+    python benchmarks/run.py --only compiled # issue 13: am.compile vs the floor and the engine
 
 Prints Markdown tables as it goes. A full run also writes them, with the date, the
 machine and the command, to benchmarks/results.md (``--out`` chooses another file, or
@@ -33,8 +34,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["engine", "tape"],
-        help="engine: issue 2's scalar workloads; tape: issue 6's batched training step",
+        choices=["engine", "tape", "compiled"],
+        help="engine: issue 2's scalar workloads; tape: issue 6's batched training step; "
+        "compiled: issue 13's am.compile step against the floor and the scalar engine",
     )
     parser.add_argument(
         "--threads",
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = str(args.threads)
     import _batch_bench
+    import _compiled_bench
     import _engine_bench
 
     command = " ".join(["python benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
@@ -70,11 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     report.add("\n".join(f"- {line}" for line in machine_info()))
 
+    settings = _engine_bench.Settings(
+        budget=1.0 if args.quick else 3.0, min_samples=1 if args.quick else 3, quick=args.quick
+    )
     if args.only in (None, "engine"):
-        settings = _engine_bench.Settings(
-            budget=1.0 if args.quick else 3.0, min_samples=1 if args.quick else 3, quick=args.quick
-        )
         _engine_bench.run(report, settings)
+    if args.only in (None, "compiled"):
+        _compiled_bench.run(report, settings)
     if args.only in (None, "tape"):
         _batch_bench.run(report, quick=args.quick, threads=args.threads)
 
