@@ -466,12 +466,19 @@ def _xlogy(x: float, y: float) -> float:
     return 0.0 if x == 0.0 and y == y else x * math.log(y)
 
 
-def _nonzero(x: Any) -> Any:
-    """1 where x is not 0, else 0 (never a node)."""
-    d = data_of(x)
+def _log_or_zero(y: Any) -> Any:
+    """ln y where y > 0; 0 at y = 0, the one point of xlogy's domain where ln y is not
+    finite (x is 0 there: the term is absent); NaN below 0 and at NaN."""
+    d = data_of(y)
     if is_symbolic(d):
-        return call("[{} ≠ 0]", d, function=_nonzero)
-    return (d != 0) * 1.0
+        return call("ln({})", d, function=_log_or_zero)
+    if type(d) is float:
+        if d > 0.0:
+            return log(y)
+        return 0.0 if d == 0.0 else NAN
+    xp = _xp(d)
+    inside = d > 0
+    return xp.where(inside, xp.log(xp.where(inside, d, 1.0)), xp.where(d == 0, 0.0, NAN))
 
 
 def _ratio(x: Any, y: Any) -> Any:
@@ -663,7 +670,7 @@ identity: UnaryFunction = defop("identity", operator.pos, 1.0, symbol="{}")
 xlogy: Callable[..., Any] = defop(
     "xlogy",
     _xlogy,
-    lambda out, x, y: xlogy(_nonzero(x), y),  # ln y, and 0 where x = 0, as in PyTorch
+    lambda out, x, y: _log_or_zero(y),  # ln y (0 at y = 0, where x must be 0)
     lambda out, x, y: _ratio(x, y),  # x / y, and 0 where x = 0
     array_forward=_array_xlogy,
     domain=lambda x, y: (y > 0) | (x == 0) | (x != x) | (y != y),
@@ -671,8 +678,8 @@ xlogy: Callable[..., Any] = defop(
     symbol="xlogy({}, {})",
 )
 xlogy.__doc__ = """x · ln y, and 0 wherever x is 0, even at y = 0 (SciPy's and PyTorch's
-xlogy): a cross-entropy term with no branch on the target. Its partials are ln y and
-x / y, both taken as 0 where x is 0.
+xlogy): a cross-entropy term with no branch on the target. Its partials are ln y (0 at
+y = 0) and x / y (0 where x is 0: there the term is absent).
 
 >>> import autograd_mini as am
 >>> am.xlogy(0.0, 0.0), round(am.xlogy(2.0, 3.0), 6)

@@ -134,7 +134,8 @@ def binary_cross_entropy_with_logits(logit: Any, target: Any, reduction: str = "
     """Binary cross-entropy of sigmoid(z) against y, computed from the logit z.
 
     Written as log(e⁰ + eᶻ) − y z, with the log-sum-exp shifted by m = max(0, z) (a
-    ``max`` node): m + log(e^−m + e^(z−m)), where e never sees a positive power. So the
+    ``max`` node): (m − y z) + log(e^−m + e^(z−m)), where e never sees a positive power
+    and m − y z is exactly 0 for a confident right answer. So the
     loss and its gradient σ(z) − y stay finite for any finite z (|z| = 1e4 included),
     and the gradient does not depend on which side of 0 z is (∂/∂m is 0).
 
@@ -150,7 +151,8 @@ def binary_cross_entropy_with_logits(logit: Any, target: Any, reduction: str = "
     for z, y in _pairs(logit, target, who):
         _check_probability(y, who, "target")
         z = _as_value(z)
-        terms.append(_log_sum_exp([Value(0.0), z]) - y * z)
+        m, log_total = _shifted_log_sum_exp([Value(0.0), z])
+        terms.append((m - y * z) + log_total)  # m − y z first: exact 0 when y = 1 and z ≥ 0
     return _reduce(terms, reduction, who)
 
 
@@ -198,9 +200,15 @@ def _log_sum_exp(logits: list[Value]) -> Value:
     """log Σ e^z as m + log Σ e^(z − m), m = max z: finite for any finite logits. m is a
     node, not a number read off the data, so the graph is the same for every example
     (and its gradient through m is 0: the shift cancels)."""
+    m, log_total = _shifted_log_sum_exp(logits)
+    return log_total + m
+
+
+def _shifted_log_sum_exp(logits: list[Value]) -> tuple[Value, Value]:
+    """m = max z and log Σ e^(z − m): log Σ e^z is their sum."""
     m: Value = max_(logits)
     total: Value = sum_([exp(v - m) for v in logits])
-    return log(total) + m
+    return m, log(total)
 
 
 def check_class(target: object, k: int, who: str = "softmax_cross_entropy", where: str = "") -> int:
