@@ -134,8 +134,8 @@ def binary_cross_entropy_with_logits(logit: Any, target: Any, reduction: str = "
     """Binary cross-entropy of sigmoid(z) against y, computed from the logit z.
 
     Written as log(e⁰ + eᶻ) − y z, with the log-sum-exp shifted by m = max(0, z) (a
-    ``max`` node): (m − y z) + log(e^−m + e^(z−m)), where e never sees a positive power
-    and m − y z is exactly 0 for a confident right answer. So the
+    ``max`` node): (1 − y) m − y (z − m) + log(e^−m + e^(z−m)), where e never sees a
+    positive power and nothing cancels, whatever the sign of z. So the
     loss and its gradient σ(z) − y stay finite for any finite z (|z| = 1e4 included),
     and the gradient does not depend on which side of 0 z is (∂/∂m is 0).
 
@@ -152,7 +152,8 @@ def binary_cross_entropy_with_logits(logit: Any, target: Any, reduction: str = "
         _check_probability(y, who, "target")
         z = _as_value(z)
         m, log_total = _shifted_log_sum_exp([Value(0.0), z])
-        terms.append((m - y * z) + log_total)  # m − y z first: exact 0 when y = 1 and z ≥ 0
+        # m − y z, as (1 − y) m − y (z − m): z − m is exactly 0 or z, so nothing cancels
+        terms.append(((1.0 - y) * m - y * (z - m)) + log_total)
     return _reduce(terms, reduction, who)
 
 
