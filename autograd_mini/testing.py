@@ -1,4 +1,5 @@
-"""Hypothesis strategies for property-testing gradients, in this project or in yours.
+"""Tools for testing gradients, in this project or in yours: hypothesis strategies and a
+PyTorch oracle.
 
 ``operands(op)`` draws reals inside an operation's domain; ``expressions()`` draws random
 computation graphs together with input values, ready for `autograd_mini.gradcheck`::
@@ -362,12 +363,10 @@ def _replay(
             if not node.op:
                 tensors[node] = torch.tensor(node.data, dtype=torch.float64, requires_grad=True)
                 continue
-            op = ops[node.op]  # an operand whose partial is None is a setting: a float
-            fixed = [d is None for d in op.partials] if op.arity is not None else []
-            operands = [
-                p.data if i < len(fixed) and fixed[i] else tensors[p]
-                for i, p in enumerate(node.parents)
-            ]
+            op, parents = ops[node.op], node.parents
+            # an operand whose partial is None is a setting of the operation: a float
+            settings = [d is None for d in op.partials] if op.arity else [False] * len(parents)
+            operands = [p.data if setting else tensors[p] for p, setting in zip(parents, settings)]
             out = functions[node.op](*operands)
             if not isinstance(out, torch.Tensor):
                 raise TypeError(
@@ -377,7 +376,9 @@ def _replay(
             tensors[node] = out
         result = tensors[y]
         sources = [
-            tensors[v] if v in tensors else torch.tensor(v.data, requires_grad=True)
+            tensors[v]
+            if v in tensors
+            else torch.tensor(v.data, dtype=torch.float64, requires_grad=True)
             for v in wanted  # a Value outside the graph: unused, so its gradient is 0
         ]
         grads: Sequence[Tensor | None] = [None] * len(sources)
