@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 
 import autograd_mini as am
-from autograd_mini import Value, losses, nn, testing
+from autograd_mini import Value, losses, nn, testing, train
 from autograd_mini._engine import identity, xlogy
 from autograd_mini.testing import assert_matches_torch, expressions, torch_replay
 
@@ -130,8 +130,6 @@ def test_the_probability_losses_match_torch(target: float) -> None:
 
 
 def test_every_loss_of_train_is_covered_here() -> None:
-    from autograd_mini import train
-
     covered = {
         "mse",
         "binary_cross_entropy",
