@@ -1,4 +1,5 @@
-"""Hypothesis strategies for property-testing gradients, in this project or in yours.
+"""Tools for testing gradients, in this project or in yours: hypothesis strategies and a
+PyTorch oracle.
 
 ``operands(op)`` draws reals inside an operation's domain; ``expressions()`` draws random
 computation graphs together with input values, ready for `autograd_mini.gradcheck`::
@@ -10,13 +11,19 @@ computation graphs together with input values, ready for `autograd_mini.gradchec
     @given(expressions())
     def test_backprop_matches_finite_differences(expr):
         assert gradcheck(expr, expr.values)
+
+``torch_replay(y)`` replays a recorded graph in PyTorch and ``assert_matches_torch(y)``
+compares backprop with it: an oracle that needs PyTorch (imported on first use only).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 try:
     from hypothesis import assume
@@ -26,9 +33,31 @@ except ImportError as error:  # pragma: no cover - exercised only without hypoth
         "autograd_mini.testing needs hypothesis: pip install 'autograd-mini[testing]'"
     ) from error
 
-from autograd_mini._engine import Value, abs_, exp, log, relu, sigmoid, sqrt, tanh
+from autograd_mini._engine import (
+    Value,
+    abs_,
+    exp,
+    gradients,
+    log,
+    ops,
+    relu,
+    sigmoid,
+    sqrt,
+    tanh,
+    topological_order,
+)
 
-__all__ = ["Expression", "expressions", "operands"]
+if TYPE_CHECKING:
+    from torch import Tensor
+
+__all__ = [
+    "TORCH_OPS",
+    "Expression",
+    "assert_matches_torch",
+    "expressions",
+    "operands",
+    "torch_replay",
+]
 
 # Where each operation is smooth and well conditioned: (low, high, smallest |x| allowed).
 _DOMAINS: dict[str, tuple[float, float, float]] = {
@@ -219,3 +248,199 @@ def _format(tree: Tree) -> str:
         "rsqrt": "(({a}**2 + 1) ** -0.5)",
     }
     return templates.get(op, op + "({a})").format(a=a)
+
+
+# ---- the PyTorch oracle: replay a recorded graph with torch's float64 operations ----------
+
+
+def _torch_sum(*terms: Tensor) -> Tensor:
+    import torch
+
+    return torch.stack(terms).sum() if terms else torch.zeros((), dtype=torch.float64)
+
+
+def _torch_max(*terms: Tensor) -> Tensor:
+    """max with its gradient to the first arg-max, as the rule table's: torch.max along a
+    dimension returns the first index of the maximum (the full reduction would split it)."""
+    import torch
+
+    return torch.max(torch.stack(terms), dim=0).values
+
+
+def _torch_dot(*operands: Tensor) -> Tensor:
+    n = len(operands) // 2  # w_1..w_n, x_1..x_n, then the bias if the count is odd
+    return _torch_sum(*[operands[i] * operands[n + i] for i in range(n)], *operands[2 * n :])
+
+
+def _torch_xlogy(x: Tensor, y: Tensor) -> Tensor:
+    """torch.xlogy, with no gradient to y where x is 0: torch's ∂/∂y = x/y is NaN at
+    x = y = 0, the rule table's is 0 wherever x is 0 (the term x·ln y is absent there)."""
+    import torch
+
+    return torch.xlogy(x, torch.where(x == 0, y.detach(), y))
+
+
+TORCH_OPS: Mapping[str, Callable[..., Tensor]] = MappingProxyType(
+    {
+        "+": operator.add,
+        "-": operator.sub,
+        "*": operator.mul,
+        "/": operator.truediv,
+        "**": operator.pow,
+        "**n": operator.pow,  # the exponent arrives as a float: a constant, not differentiated
+        "neg": operator.neg,
+        "exp": lambda x: x.exp(),
+        "log": lambda x: x.log(),
+        "sqrt": lambda x: x.sqrt(),
+        "tanh": lambda x: x.tanh(),
+        "sigmoid": lambda x: x.sigmoid(),
+        "relu": lambda x: x.relu(),  # derivative 0 at 0, as the rule table's
+        "abs": lambda x: x.abs(),  # derivative 0 at 0, as the rule table's
+        "identity": operator.pos,
+        "sum": _torch_sum,
+        "max": _torch_max,
+        "dot": _torch_dot,
+        "xlogy": _torch_xlogy,
+    }
+)
+"""The PyTorch counterpart of every built-in operation of `autograd_mini.ops`, by name:
+a function of torch tensors (a float for an operand whose partial is None)."""
+
+
+def _leaves(y: Value) -> list[Value]:
+    return [node for node in topological_order(y) if not node.op]
+
+
+def _wanted(y: object, inputs: Sequence[Value] | None, who: str) -> list[Value]:
+    if not isinstance(y, Value):
+        raise TypeError(f"{who}: y must be a Value, got {type(y).__name__} {y!r:.80}")
+    if inputs is None:
+        return _leaves(y)
+    if isinstance(inputs, Value) or not isinstance(inputs, Sequence):
+        raise TypeError(f"{who}: inputs must be a sequence of Values, got {inputs!r:.80}")
+    for i, v in enumerate(inputs):
+        if not isinstance(v, Value):
+            raise TypeError(f"{who}: inputs[{i}] must be a Value, got {type(v).__name__} {v!r:.80}")
+    return list(inputs)
+
+
+def _counterparts(
+    order: list[Value], extra: Mapping[str, Callable[..., Tensor]] | None, who: str
+) -> dict[str, Callable[..., Tensor]]:
+    """`TORCH_OPS` with ``extra`` on top; every operation of the graph must have one."""
+    if extra is not None:
+        if not isinstance(extra, Mapping):
+            raise TypeError(
+                f"{who}: extra must be a mapping of op name to function, got {extra!r:.80}"
+            )
+        for name, function in extra.items():
+            if not callable(function):
+                raise TypeError(f"{who}: extra[{name!r}] must be a function, got {function!r:.80}")
+    functions = {**TORCH_OPS, **(extra or {})}
+    missing = sorted({node.op for node in order if node.op and node.op not in functions})
+    if missing:
+        names = ", ".join(repr(name) for name in missing)
+        raise ValueError(
+            f"{who}: no PyTorch counterpart for the operation(s) {names}; pass one as "
+            f"extra={{{missing[0]!r}: <a function of torch tensors>}}"
+        )
+    return functions
+
+
+def _replay(
+    y: Value, wanted: list[Value], extra: Mapping[str, Callable[..., Tensor]] | None, who: str
+) -> tuple[float, list[float]]:
+    """torch's value of ``y`` and its gradients for ``wanted``, from a float64 replay."""
+    try:
+        import torch
+    except ImportError as error:
+        raise ImportError(f"{who} needs PyTorch: pip install torch") from error
+    order = topological_order(y)
+    functions = _counterparts(order, extra, who)
+    tensors: dict[Value, Tensor] = {}
+    with torch.enable_grad():
+        for node in order:
+            if not node.op:
+                tensors[node] = torch.tensor(node.data, dtype=torch.float64, requires_grad=True)
+                continue
+            op, parents = ops[node.op], node.parents
+            # an operand whose partial is None is a setting of the operation: a float
+            settings = [d is None for d in op.partials] if op.arity else [False] * len(parents)
+            operands = [p.data if setting else tensors[p] for p, setting in zip(parents, settings)]
+            out = functions[node.op](*operands)
+            if not isinstance(out, torch.Tensor):
+                raise TypeError(
+                    f"{who}: the PyTorch counterpart of {node.op!r} must return a tensor, "
+                    f"got {type(out).__name__} {out!r:.80}"
+                )
+            tensors[node] = out
+        result = tensors[y]
+        sources = [
+            tensors[v]
+            if v in tensors
+            else torch.tensor(v.data, dtype=torch.float64, requires_grad=True)
+            for v in wanted  # a Value outside the graph: unused, so its gradient is 0
+        ]
+        grads: Sequence[Tensor | None] = [None] * len(sources)
+        if result.requires_grad and sources:
+            grads = torch.autograd.grad(result, sources, allow_unused=True)
+    return result.item(), [0.0 if g is None else g.item() for g in grads]
+
+
+def torch_replay(
+    y: Value,
+    inputs: Sequence[Value] | None = None,
+    *,
+    extra: Mapping[str, Callable[..., Tensor]] | None = None,
+) -> list[float]:
+    """PyTorch's gradients of ``y`` for ``inputs``, from replaying ``y``'s graph with torch
+    float64 operations (`TORCH_OPS`, plus ``extra`` for user operations).
+
+    Returns a list aligned with ``inputs``, by default every leaf of the graph in
+    ``am.topological_order(y)`` order (constants included); a Value ``y`` does not depend
+    on gets 0.0. Nothing of the graph changes. Needs PyTorch::
+
+        x = am.Value(0.5)
+        torch_replay(am.log(1 + am.exp(x)), [x])   # [σ(0.5)], from torch
+    """
+    who = "torch_replay"
+    wanted = _wanted(y, inputs, who)
+    return _replay(y, wanted, extra, who)[1]
+
+
+def assert_matches_torch(
+    y: Value,
+    inputs: Sequence[Value] | None = None,
+    *,
+    rtol: float = 1e-10,
+    atol: float = 1e-12,
+    extra: Mapping[str, Callable[..., Tensor]] | None = None,
+) -> None:
+    """Check ``y``'s value and its backprop gradients (`am.gradients`, so no ``.grad``
+    changes) against `torch_replay`: an oracle independent of finite differences.
+
+    ``inputs`` and ``extra`` are `torch_replay`'s. A number matches when
+    |ours − torch's| <= atol + rtol·|torch's| (NaN matches NaN); otherwise AssertionError
+    lists each mismatch with the leaf's index, label and value, ours and torch's.
+    """
+    who = "assert_matches_torch"
+    for name, tolerance in (("rtol", rtol), ("atol", atol)):
+        if not isinstance(tolerance, int | float) or not tolerance >= 0:
+            raise ValueError(f"{who}: {name} must be a number >= 0, got {tolerance!r}")
+    wanted = _wanted(y, inputs, who)
+    value, theirs = _replay(y, wanted, extra, who)
+    ours = gradients(y, wanted)
+
+    def close(a: float, b: float) -> bool:
+        return a == b or abs(a - b) <= atol + rtol * abs(b) or (math.isnan(a) and math.isnan(b))
+
+    mismatches = [] if close(y.data, value) else [f"  y itself: ours {y.data!r}, torch {value!r}"]
+    for i, (v, a, b) in enumerate(zip(wanted, ours, theirs)):
+        if not close(a, b):
+            label = f" {v.label!r}" if v.label else ""
+            mismatches.append(f"  input {i}{label} (value {v.data!r}): ours {a!r}, torch {b!r}")
+    if mismatches:
+        raise AssertionError(
+            f"{who}: {len(mismatches)} number(s) differ from PyTorch's replay "
+            f"(rtol={rtol}, atol={atol}):\n" + "\n".join(mismatches)
+        )

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 
 import autograd_mini as am
-from autograd_mini import Value
+from autograd_mini import Value, testing
 from autograd_mini.testing import Expression, expressions
 
 
@@ -91,3 +91,28 @@ def test_testing_module_says_how_to_install_hypothesis() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert "pip install 'autograd-mini[testing]'" in result.stdout
+
+
+def _run(code: str) -> str:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_every_built_in_op_has_exactly_one_torch_counterpart() -> None:
+    # the built-ins: the table of a fresh interpreter with every module of the library
+    # loaded, before any test registers its own operations
+    code = "import autograd_mini as am; [getattr(am, n) for n in dir(am)]; print(*am.ops)"
+    built_in = _run(code).split()
+    assert "xlogy" in built_in and "**n" in built_in
+    assert sorted(testing.TORCH_OPS) == sorted(built_in)
+
+
+def test_the_testing_module_imports_without_torch_and_the_replay_says_what_it_needs() -> None:
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import autograd_mini as am, autograd_mini.testing as t\n"
+        "try:\n    t.torch_replay(am.Value(1.0) * 2)\n"
+        "except ImportError as e:\n    print(e)\n"
+    )
+    assert _run(code).strip() == "torch_replay needs PyTorch: pip install torch"
