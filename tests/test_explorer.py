@@ -425,12 +425,12 @@ def test_two_explorers_on_one_page_are_independent(open_page: Callable[[str], Op
     assert opened.errors == []
 
 
-def test_the_fragment_works_when_inserted_like_a_notebook_output(
-    open_page: Callable[[str], Opened],
-) -> None:
-    # JupyterLab and VS Code put the HTML into the page, then re-create each script.
-    fragment = am.explore(neuron())._repr_html_()
-    opened = open_page("<!DOCTYPE html><html><body><div class='output'></div></body></html>")
+NOTEBOOK = "<!DOCTYPE html><html><body><div class='output'></div></body></html>"
+
+
+def show_like_a_notebook_output(opened: Opened, fragment: str) -> None:
+    """What JupyterLab and VS Code do: put the HTML into the output, replacing what was
+    there, then re-create each script so that it runs."""
     opened.evaluate(
         """html => {
           const output = document.querySelector(".output");
@@ -445,9 +445,62 @@ def test_the_fragment_works_when_inserted_like_a_notebook_output(
         }""",
         fragment,
     )
+
+
+def test_the_fragment_works_when_inserted_like_a_notebook_output(
+    open_page: Callable[[str], Opened],
+) -> None:
+    opened = open_page(NOTEBOOK)
+    show_like_a_notebook_output(opened, am.explore(neuron())._repr_html_())
     assert opened.evaluate("window.autogradMini.explorers.length") == 1
     opened.evaluate("window.autogradMini.explorers[0].goTo(3)")
     assert "data" in opened.node_texts()[3] and opened.errors == []
+
+
+def test_rerunning_a_cell_forgets_the_explorers_it_replaced(
+    open_page: Callable[[str], Opened],
+) -> None:
+    opened = open_page(NOTEBOOK)
+    for build in (neuron, fan_out, fan_out):
+        show_like_a_notebook_output(opened, am.explore(build())._repr_html_())
+    assert opened.evaluate("window.autogradMini.explorers.length") == 1
+    assert opened.evaluate("window.autogradMini.explorers[0].root.isConnected")
+    assert len(opened.evaluate("window.autogradMini.explorers[0].steps")) == 6  # fan_out's
+    assert opened.errors == []
+
+
+def explain_rows(opened: Opened) -> list[str]:
+    return list(
+        opened.evaluate("[...document.querySelectorAll('.am-explain tr')].map(r => r.innerText)")
+    )
+
+
+def test_edges_say_which_operand_and_an_exponent_is_not_differentiated(
+    open_page: Callable[[str], Opened],
+) -> None:
+    w, x = am.Value(0.5, label="w"), am.Value(2.0, label="x")
+    z = am.dot([w], [x], bias=am.Value(0.25, label="b"))
+    y = z**3
+    order = am.topological_order(y)
+    opened = open_page(render.to_html(y))
+    opened.evaluate(f"window.autogradMini.explorers[0].goTo({len(order)})")  # y's backward
+    (base, exponent) = explain_rows(opened)[1:]
+    assert "∂out/∂x = 3·x²" in base and "✓ numeric" in base
+    assert "∂out/∂n: not differentiated" in exponent and "not checked" in exponent
+    assert "undefined" not in exponent and "× 1 = nothing" in exponent
+    step = 2 * len(order) - 1 - order.index(z)  # z's backward step
+    opened.evaluate(f"window.autogradMini.explorers[0].goTo({step})")
+    rows = explain_rows(opened)[1:]
+    assert [r.split("\t")[:2] for r in rows] == [
+        ["w", "∂out/∂w₁ = x₁"],
+        ["x", "∂out/∂x₁ = w₁"],
+        ["b", "∂out/∂b = 1"],
+    ]
+    edges = opened.evaluate(
+        "[...document.querySelectorAll('g[data-edge]')].map(g => g.textContent)"
+    )
+    assert any("∂out/∂n: not differentiated" in e for e in edges)
+    assert not any("undefined" in e for e in edges) and opened.errors == []
 
 
 def test_clusters_collapse_and_expand(open_page: Callable[[str], Opened]) -> None:
@@ -457,6 +510,14 @@ def test_clusters_collapse_and_expand(open_page: Callable[[str], Opened]) -> Non
     collapsed = page.locator("g.cluster.am-collapsed")
     assert collapsed.count() == 2  # the two layers
     assert "values" in (collapsed.first.text_content() or "")
+    inputs = [i for i, v in enumerate(am.topological_order(y)) if v.label in ("x1", "x2")]
+    on_top = """i => {
+      const all = [...document.querySelectorAll("g")];
+      const box = all.indexOf(document.querySelector(`g[data-node="${i}"]`));
+      return [...document.querySelectorAll("g.cluster.am-collapsed")]
+        .every(c => all.indexOf(c) < box);
+    }"""
+    assert all(opened.evaluate(on_top, i) for i in inputs)  # drawn in layers.0, not hidden
     collapsed.first.locator("text").first.click()
     assert page.locator("g.cluster.am-collapsed").count() == 1
     assert opened.errors == []
