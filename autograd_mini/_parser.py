@@ -136,7 +136,7 @@ class Expression:
             if isinstance(node, ast.Constant):
                 results.append(float(node.value))  # type: ignore[arg-type]  # an int or float
             elif isinstance(node, ast.Name):
-                name = _normal(node.id)
+                name = normal_name(node.id)
                 results.append(values[name] if name in self.names else CONSTANTS[name])
             elif not operands_done:
                 stack.append((node, True))
@@ -149,7 +149,7 @@ class Expression:
                 operand = results.pop()
                 results.append(-operand if isinstance(node.op, ast.USub) else operand)
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                results.append(FUNCTIONS[_normal(node.func.id)](results.pop()))
+                results.append(FUNCTIONS[normal_name(node.func.id)](results.pop()))
         result: Value | float = results.pop()
         return result
 
@@ -181,7 +181,7 @@ def parse(text: str, variables: Collection[str] = ()) -> Expression:
         raise ExpressionError(f"the expression is too long ({len(text)} > {MAX_LENGTH} characters)")
     if not text.strip():
         raise ExpressionError("the expression is empty")
-    known = {_normal(v) for v in variables}
+    known = {normal_name(v) for v in variables}
     for name in sorted(known & FUNCTIONS.keys()):
         raise ExpressionError(f"{name!r} is a function; give the variable another name")
     tree = _syntax_tree(text)
@@ -194,7 +194,7 @@ def parse(text: str, variables: Collection[str] = ()) -> Expression:
         if isinstance(node, ast.Call):
             callees.add(node.func)
         elif isinstance(node, ast.Name):
-            name = _normal(node.id)
+            name = normal_name(node.id)
             if name in known and name not in names:
                 names.append(name)
     return Expression(text, tree, tuple(names))
@@ -372,7 +372,7 @@ def _check_constant(node: ast.Constant, text: str) -> None:
 
 
 def _check_name(node: ast.Name, text: str, known: set[str]) -> None:
-    name = _normal(node.id)
+    name = normal_name(node.id)
     if name in known or name in CONSTANTS:
         return
     if name in FUNCTIONS:
@@ -385,7 +385,7 @@ def _check_call(node: ast.Call, text: str) -> None:
         raise ExpressionError(
             f"only the functions {', '.join(FUNCTIONS)} may be called: {_source(node, text)}"
         )
-    name = _normal(node.func.id)
+    name = normal_name(node.func.id)
     if name not in FUNCTIONS:
         raise ExpressionError(
             f"unknown function {name!r}; the functions are {', '.join(FUNCTIONS)}"
@@ -426,7 +426,7 @@ def _binary(op: type[ast.operator], left: Any, right: Any) -> Any:
     return left**right
 
 
-def _normal(name: str) -> str:
+def normal_name(name: str) -> str:
     """Names as Python reads them (NFKC), so ``--at ﬁ=1`` matches the identifier ``fi``."""
     return unicodedata.normalize("NFKC", name)
 

@@ -324,7 +324,7 @@ def _point(assignments: list[str]) -> dict[str, float]:
             name, sign, number = (part.strip() for part in item.partition("="))
             if not sign or not name:
                 raise UsageError(f"--at expects NAME=VALUE pairs such as x=2,y=-3; got {item!r}")
-            name = _parser._normal(name)
+            name = _parser.normal_name(name)
             if not name.isidentifier():
                 raise UsageError(f"--at: {name!r} is not a valid variable name")
             if name in point:
@@ -655,8 +655,7 @@ def _demo(args: argparse.Namespace) -> int:
     small = nn.MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=1)
     inputs = [Value(0.5, label="x1"), Value(-0.25, label="x2")]
     logit = cast(Value, small(inputs))  # one output unit: one Value
-    loss = losses.binary_cross_entropy_with_logits(logit, 1.0)
-    loss.label = "loss"
+    loss = losses.binary_cross_entropy_with_logits(logit, 1.0)  # called "loss"
     loss.backward()
     print(f"   {len(topological_order(loss))} values; loss {loss.data:.4f}")
     written.append(render.render_svg(loss, out / "mlp.svg", cluster_depth=2, color_by_grad=True))
