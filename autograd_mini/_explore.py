@@ -20,10 +20,21 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import graphviz
-
 from autograd_mini import render
-from autograd_mini._engine import Value, derivative_formulas, forward_of, local_derivatives
+from autograd_mini._drawing import (
+    Key,
+    build,
+    check_options,
+    checked_order,
+    cluster_keys,
+    input_keys,
+    is_int,
+    markup,
+    number,
+    partials,
+    value_table,
+)
+from autograd_mini._engine import Value, forward_of, local_derivatives
 from autograd_mini._files import write_atomically
 
 __all__ = ["DEFAULT_COLLAPSE_ABOVE", "DEFAULT_MAX_NODES", "Explorer", "explore"]
@@ -37,7 +48,6 @@ DEFAULT_COLLAPSE_ABOVE = 300
 # The per-edge check's step and tolerance: those of `autograd_mini.gradcheck`.
 _EPS, _ATOL, _RTOL = 1e-6, 1e-5, 1e-3
 _BAD = "#d73027"
-_TABLE = 'BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="#ffffff"'
 
 
 @dataclass(frozen=True)
@@ -93,17 +103,31 @@ def explore(
     """
     if not isinstance(root, Value):
         raise TypeError(f"explore: expected a Value, got {type(root).__name__}")
-    if not render._is_int(collapse_above) or collapse_above < 0:
+    if not is_int(collapse_above) or collapse_above < 0:
         raise ValueError(f"collapse_above must be an int >= 0, got {collapse_above!r}")
-    options = render._check_options(rankdir, True, precision, 2, False, True, 40)
-    order = render._order([root], max_nodes)
+    options = check_options(rankdir, True, precision, 2, False, True, 40)
+    order = checked_order([root], max_nodes)
     model = _model(order, precision)
-    keys = render._cluster_keys(order, {n: i for i, n in enumerate(order)}, 2)
-    graph, clusters = _graph(order, keys, model, options)
+    keys = cluster_keys(order, 2)
+
+    def value_label(i: int, shown: str) -> str:
+        cells = [f"<B>{markup(shown, options.max_label_chars)}</B>"] if shown else []
+        node = model["nodes"][i]
+        return value_table([*cells, f"data {node['value']}", f"grad {node['grad']}"])
+
+    def edge_attrs(i: int, k: int) -> dict[str, str]:
+        edge = model["edges"][model["nodes"][i]["edges"][k]]
+        first = edge["text"] + (f" ≠ {edge['numeric']}" if edge["bad"] else "")
+        label = f"<{markup(first, None)}<BR/>{markup(edge['adds'], None)}>"
+        look = {"color": _BAD, "fontcolor": _BAD, "penwidth": "2"} if edge["bad"] else {}
+        return {"label": label, **look}
+
+    graph, clusters = build(order, keys, options, value_label, edge_attrs, ids=True)
+    inputs = input_keys(order, {n: i for i, n in enumerate(order)}, keys)
     collapsed = [name for key, name in clusters.items() if len(key) == 1]
     data = {
         **model,
-        "clusters": {name: _cluster_info(key, keys) for key, name in clusters.items()},
+        "clusters": {name: _cluster_info(key, keys, inputs) for key, name in clusters.items()},
         "collapsed": collapsed if len(order) > collapse_above else [],
     }
     svg = _scoped_svg(render.to_svg(graph))
@@ -128,27 +152,29 @@ def _model(order: list[Value], precision: int) -> dict[str, Any]:
     """Nodes, edges and steps as JSON-ready data, backward in the engine's order."""
 
     def text(x: float | None) -> str:
-        return "undefined" if x is None else render._number(x, precision)
+        return "undefined" if x is None else number(x, precision)
 
     index = {node: i for i, node in enumerate(order)}
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
     for i, node in enumerate(order):
-        formulas = derivative_formulas(node)
-        locals_ = local_derivatives(node)
         numerics = _central_differences(node)
         slots = []
-        for k, parent in enumerate(node.parents):
-            local, numeric = locals_[k], numerics[k]
+        for k, (parent, partial) in enumerate(zip(node.parents, partials(node))):
+            numeric = numerics[k] if partial.differentiated else None
+            bad = _disagree(partial.value, numeric)
             slots.append(len(edges))
             edges.append(
                 {
                     "child": i,
                     "parent": index[parent],
-                    "formula": formulas[k],
-                    "local": text(local),
+                    "formula": partial.text,
+                    "local": partial.shown(precision),
+                    "text": partial.with_number(precision),
                     "numeric": text(numeric),
-                    "bad": _disagree(local, numeric),
+                    "bad": bad,
+                    "differentiated": partial.differentiated,
+                    "check": _check_text(partial.differentiated, bad, numeric, precision),
                 }
             )
         nodes.append(
@@ -178,7 +204,8 @@ def _model(order: list[Value], precision: int) -> dict[str, Any]:
             contribution = added[k]
             if contribution is not None:
                 pending[j] += contribution
-            edges[e]["adds"] = f"× {text(g)} = {text(contribution)}"
+            shown = text(contribution) if edges[e]["differentiated"] else "nothing"
+            edges[e]["adds"] = f"× {text(g)} = {shown}"
             effect.append([e, text(pending[j])])
         effects.append(effect)
     return {"nodes": nodes, "edges": edges, "steps": steps, "effects": effects}
@@ -215,6 +242,15 @@ def _central_differences(node: Value) -> list[float | None]:
     return result
 
 
+def _check_text(differentiated: bool, bad: bool, numeric: float | None, precision: int) -> str:
+    """The check column: the central difference, and whether the partial agrees with it."""
+    if not differentiated:
+        return "not checked"
+    if numeric is None:
+        return "no numeric value here"
+    return f"{'✗' if bad else '✓'} numeric {number(numeric, precision)}"
+
+
 def _disagree(local: float | None, numeric: float | None) -> bool:
     """True when both exist and differ by more than gradcheck's tolerance."""
     if local is None or numeric is None:
@@ -225,62 +261,12 @@ def _disagree(local: float | None, numeric: float | None) -> bool:
 # ---- the layout ------------------------------------------------------------------------
 
 
-def _graph(
-    order: list[Value],
-    keys: list[tuple[str, ...]],
-    model: dict[str, Any],
-    options: render._Options,
-) -> tuple[graphviz.Digraph, dict[tuple[str, ...], str]]:
-    """The Digraph with an ``id`` on every node and edge the script addresses, and the
-    cluster subgraphs' names by module path."""
-    graph = graphviz.Digraph(
-        name="autograd_mini",
-        graph_attr={"rankdir": options.rankdir, "fontname": render._FONT, "fontsize": "11"},
-        node_attr={"fontname": render._FONT, "fontsize": "11"},
-        edge_attr={"fontname": render._FONT, "fontsize": "9", "arrowsize": "0.6"},
-    )
-    subgraphs: dict[tuple[str, ...], graphviz.Digraph] = {(): graph}
-    for i, node in enumerate(order):
-        target = render._subgraph_for(keys[i], subgraphs)
-        shown = render._short_label(node.label, keys[i])
-        cells = [f"<B>{render._html(shown, options.max_label_chars)}</B>"] if shown else []
-        cells += [f"data {model['nodes'][i]['value']}", f"grad {model['nodes'][i]['grad']}"]
-        body = "".join(f"<TD>{c}</TD>" for c in cells)
-        table = f"<TABLE {_TABLE}><TR>{body}</TR></TABLE>"
-        target.node(f"v{i}", label=f"<{table}>", shape="plain", id=f"n{i}")
-        if node.parents:
-            target.node(
-                f"v{i}_op",
-                label=f"<{render._html(node.op, None)}>",
-                shape="ellipse",
-                style="filled",
-                fillcolor=render._OP_FILL,
-                fontsize="10",
-                height="0.3",
-                margin="0.04,0.02",
-                id=f"o{i}",
-            )
-    for i, node in enumerate(order):
-        for e in model["nodes"][i]["edges"]:
-            edge = model["edges"][e]
-            first = f"∂ {edge['formula']} = {edge['local']}"
-            if edge["bad"]:
-                first += f" ≠ {edge['numeric']}"
-            label = f"<{render._html(first, None)}<BR/>{render._html(edge['adds'], None)}>"
-            j = edge["parent"]
-            look = {"color": _BAD, "fontcolor": _BAD, "penwidth": "2"} if edge["bad"] else {}
-            if render._is_input(order[j], keys[j], options.cluster_depth):
-                look.update(render._INPUT_EDGE)
-            graph.edge(f"v{j}", f"v{i}_op", label=label, id=f"e{e}", **look)
-        if node.parents:
-            graph.edge(f"v{i}_op", f"v{i}", id=f"f{i}")
-    render._attach_clusters(subgraphs)
-    return graph, {key: sub.name for key, sub in subgraphs.items() if key}
-
-
-def _cluster_info(key: tuple[str, ...], keys: list[tuple[str, ...]]) -> dict[str, Any]:
+def _cluster_info(key: Key, keys: list[Key], inputs: dict[int, Key]) -> dict[str, Any]:
+    """A cluster's path and size, and the inputs drawn in it (not members: a collapsed
+    cluster keeps them in view)."""
     members = [i for i, k in enumerate(keys) if k[: len(key)] == key]
-    return {"path": key[-1], "size": len(members)}
+    drawn = [i for i, k in inputs.items() if k and k[: len(key)] == key]
+    return {"path": key[-1], "size": len(members), "inputs": drawn}
 
 
 _SVG_GROUP = re.compile(r'<g id="([^"]*)" class="(node|edge|cluster|graph)"')

@@ -656,8 +656,7 @@ def _demo(args: argparse.Namespace) -> int:
     small = nn.MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=1)
     inputs = [Value(0.5, label="x1"), Value(-0.25, label="x2")]
     logit = cast(Value, small(inputs))  # one output unit: one Value
-    loss = losses.binary_cross_entropy_with_logits(logit, 1.0)
-    loss.label = "loss"
+    loss = losses.binary_cross_entropy_with_logits(logit, 1.0)  # called "loss"
     loss.backward()
     print(f"   {len(topological_order(loss))} values; loss {loss.data:.4f}")
     written.append(render.render_svg(loss, out / "mlp.svg", cluster_depth=2, color_by_grad=True))

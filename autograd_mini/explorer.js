@@ -4,11 +4,15 @@
 (function () {
   "use strict";
   var registry = (window.autogradMini = window.autogradMini || {});
-  registry.explorers = registry.explorers || [];
+  var explorers = (registry.explorers = registry.explorers || []);
+  // Re-running a notebook cell replaces its output: forget explorers no longer on the page.
+  for (var old = explorers.length - 1; old >= 0; old--) {
+    if (!explorers[old].root.isConnected) explorers.splice(old, 1);
+  }
   var roots = document.querySelectorAll(".am-explorer:not([data-am-ready])");
   for (var r = 0; r < roots.length; r++) {
     roots[r].setAttribute("data-am-ready", "");
-    registry.explorers.push(setUp(roots[r]));
+    explorers.push(setUp(roots[r]));
   }
 
   function setUp(root) {
@@ -104,7 +108,7 @@
         var edge = edges[e], row = table.insertRow();
         setClass(row, "am-bad", edge.bad);
         [nodes[edge.parent].name, edge.formula, edge.local, edge.adds, st.grads[edge.parent],
-         edge.bad ? "✗ numeric " + edge.numeric : "✓ numeric " + edge.numeric]
+         edge.check]
           .forEach(function (t) { line(row, "td", t); });
       });
       explain.appendChild(table);
@@ -119,8 +123,8 @@
       line(info, "p", "grad so far: " + st.grads[i]);
       node.edges.forEach(function (e) {
         var edge = edges[e];
-        line(info, "p", "∂/∂" + nodes[edge.parent].name + " = " + edge.formula + " = " +
-          edge.local + (edge.bad ? " (numeric " + edge.numeric + ": disagrees)" : ""));
+        line(info, "p", nodes[edge.parent].name + ": " + edge.text +
+          (edge.bad ? " (numeric " + edge.numeric + ": disagrees)" : ""));
       });
       if (node.origin) line(info, "p", "made at " + node.origin).className = "am-origin";
     }
@@ -144,7 +148,7 @@
       } else {
         if (current === last) goTo(0);
         timer = setInterval(function () {
-          if (current >= last) toggle(false); else goTo(current + 1);
+          if (current >= last || !root.isConnected) toggle(false); else goTo(current + 1);
         }, 700);
       }
       play.textContent = timer === null ? "play" : "pause";
@@ -177,7 +181,8 @@
     root.querySelectorAll("g.cluster").forEach(setUpCluster);
 
     // A collapsed cluster is drawn over its members as one labelled box (the layout
-    // stays as it is); a click collapses or expands it.
+    // stays as it is), the network's inputs drawn inside it kept on top; a click
+    // collapses or expands it.
     function setUpCluster(g) {
       var title = g.querySelector("title"), label = g.querySelector("text");
       var cluster = title && data.clusters[title.textContent];
@@ -191,7 +196,9 @@
       function collapse(on) {
         setClass(g, "am-collapsed", on);
         label.textContent = on ? name + " ▸ " + cluster.size + " values" : name;
-        if (on) g.parentNode.appendChild(g); else place.parentNode.insertBefore(g, place);
+        if (!on) { place.parentNode.insertBefore(g, place); return; }
+        g.parentNode.appendChild(g);
+        cluster.inputs.forEach(function (i) { g.parentNode.appendChild(valueBoxes[i]); });
       }
       if (data.collapsed.indexOf(title.textContent) >= 0) collapse(true);
     }

@@ -66,13 +66,31 @@ def _pairs(pred: object, target: object, who: str, where: str = "") -> list[tupl
     return pairs
 
 
+def _names(base: str, n: int) -> list[str]:
+    """Labels for n nodes of one kind, so a drawn graph says what they are: ``target``
+    for one, ``target.0``, ``target.1``, ... for several (term i's target and loss share i)."""
+    return [base] if n == 1 else [f"{base}.{i}" for i in range(n)]
+
+
+def _target(t: Scalar, label: str) -> Value:
+    """A target term as a node: a number becomes a constant called ``label``; a Value
+    (the tape traces targets as Values) stays as it is."""
+    return t if isinstance(t, Value) else Value(t, label)
+
+
 def _reduce(terms: list[Value], reduction: str, who: str) -> Value:
+    """The terms' sum or mean, called ``loss``; several terms are ``loss.0``, ``loss.1``, ..."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"{who}: reduction must be 'sum' or 'mean', got {reduction!r}")
     if not terms:
         raise ValueError(f"{who}: got no terms (empty prediction)")
+    if len(terms) > 1:
+        for term, name in zip(terms, _names("loss", len(terms))):
+            term.label = name
     total: Value = terms[0] if len(terms) == 1 else sum_(terms)
-    return total / len(terms) if reduction == "mean" else total
+    result = total / len(terms) if reduction == "mean" else total
+    result.label = "loss"
+    return result
 
 
 def mse(pred: Any, target: Any, reduction: str = "sum") -> Value:
@@ -88,7 +106,9 @@ def mse(pred: Any, target: Any, reduction: str = "sum") -> Value:
     >>> mse([am.Value(1.0), am.Value(2.0)], [0.0, 0.0], reduction="mean").data
     1.25
     """
-    terms = [_as_value(p) - t for p, t in _pairs(pred, target, "mse")]
+    pairs = _pairs(pred, target, "mse")
+    names = _names("target", len(pairs))
+    terms = [_as_value(p) - _target(t, name) for (p, t), name in zip(pairs, names)]
     return _reduce([0.5 * (d * d) for d in terms], reduction, "mse")
 
 
@@ -117,7 +137,8 @@ def binary_cross_entropy(prob: Any, target: Any, reduction: str = "sum") -> Valu
     """
     who = "binary_cross_entropy"
     terms = []
-    for p, y in _pairs(prob, target, who):
+    pairs = _pairs(prob, target, who)
+    for (p, y), name in zip(pairs, _names("target", len(pairs))):
         pv = _check_probability(p, who, "probability")
         yv = _check_probability(y, who, "target")
         if (pv == 0.0 and yv != 0.0) or (pv == 1.0 and yv != 1.0):
@@ -126,7 +147,8 @@ def binary_cross_entropy(prob: Any, target: Any, reduction: str = "sum") -> Valu
                 f"use binary_cross_entropy_with_logits on the pre-sigmoid value"
             )
         p = _as_value(p)
-        terms.append(-(xlogy(y, p) + xlogy(1.0 - y, 1.0 - p)))
+        rest = 1.0 - y if isinstance(y, Value) else Value(1.0 - yv, f"1 − {name}")
+        terms.append(-(xlogy(_target(y, name), p) + xlogy(rest, 1.0 - p)))
     return _reduce(terms, reduction, who)
 
 
@@ -148,12 +170,14 @@ def binary_cross_entropy_with_logits(logit: Any, target: Any, reduction: str = "
     """
     who = "binary_cross_entropy_with_logits"
     terms = []
-    for z, y in _pairs(logit, target, who):
+    pairs = _pairs(logit, target, who)
+    for (z, y), name in zip(pairs, _names("target", len(pairs))):
         _check_probability(y, who, "target")
         z = _as_value(z)
+        t = _target(y, name)
         m, log_total = _shifted_log_sum_exp([Value(0.0), z])
-        # m − y z, as (1 − y) m − y (z − m): z − m is exactly 0 or z, so nothing cancels
-        terms.append(((1.0 - y) * m - y * (z - m)) + log_total)
+        # m − t z, as (1 − t) m − t (z − m): z − m is exactly 0 or z, so nothing cancels
+        terms.append(((1.0 - t) * m - t * (z - m)) + log_total)
     return _reduce(terms, reduction, who)
 
 
@@ -279,7 +303,8 @@ def softmax_cross_entropy(logits: Any, target_class: Any, reduction: str = "sum"
     for i, (row, target) in enumerate(zip(rows, targets)):
         values = _logit_list(row, who)
         where = f"[{i}]" if batch else ""
-        one_hot = _one_hot(target, len(values), who, where)
+        name = f"target.{i}" if batch and len(rows) > 1 else "target"  # the whole row
+        one_hot = [_target(v, name) for v in _one_hot(target, len(values), who, where)]
         terms.append(_log_sum_exp(values) - dot(one_hot, values))
     return _reduce(terms, reduction, who)
 

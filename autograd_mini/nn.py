@@ -383,10 +383,17 @@ class MLP(Module):
         }
 
     def __call__(self, x: Input) -> Value | list[Value]:
+        """The network's outputs, called ``prediction`` (``prediction.0``, ... for several)
+        so that a drawn graph says where the network ends and the loss begins."""
         values: Sequence[Value] = _inputs(x, self.nin, "MLP")
         for layer in self.layers:
             values = layer._forward(values)
-        return values[0] if len(values) == 1 else list(values)
+        if len(values) == 1:
+            values[0].label = "prediction"
+            return values[0]
+        for i, value in enumerate(values):
+            value.label = f"prediction.{i}"
+        return list(values)
 
     def to_torch(self) -> torch.nn.Sequential:
         """The same network in PyTorch: a float64 ``torch.nn.Sequential`` of ``Linear`` layers,

@@ -24,10 +24,8 @@ v1_op -> v1
 from __future__ import annotations
 
 import contextlib
-import html
 import math
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -37,10 +35,22 @@ from typing import Any
 
 import graphviz
 
+from autograd_mini._drawing import RANKDIRS as RANKDIRS
+from autograd_mini._drawing import (
+    GraphTooLargeError,
+    Options,
+    Partial,
+    build,
+    check_options,
+    checked_order,
+    cluster_keys,
+    markup,
+    number,
+    partials,
+    value_table,
+)
 from autograd_mini._engine import (
-    ACTIVATIONS,
     Value,
-    derivative_formulas,
     is_real,
     local_derivatives,
     set_display_hook,
@@ -73,8 +83,6 @@ DEFAULT_MAX_NODES = 5000
 FORMATS = ("svg", "png", "pdf", "dot")
 """Output formats `render` writes; ``dot`` is the DOT text itself and needs no Graphviz."""
 
-RANKDIRS = ("LR", "RL", "TB", "BT")
-
 INSTALL_GRAPHVIZ = (
     "Graphviz's 'dot' program was not found on PATH; it draws SVG and PNG files. "
     "Install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), "
@@ -82,11 +90,6 @@ INSTALL_GRAPHVIZ = (
     "https://graphviz.org/download/ (the pip package 'graphviz' alone is not enough). "
     "Writing DOT text needs no Graphviz: use format='dot'."
 )
-
-_FONT = "Helvetica"
-_OP_FILL = "#eeeeee"
-_CLUSTER_FILLS = ("#f3f6fb", "#e6ecf6", "#d9e2f1")
-_ACTIVATIONS = {name for name, f in ACTIVATIONS.items() if f is not None}  # end a neuron
 
 # Colour bins for |grad|: (upper bound, fill, font colour, legend text), absolute decades,
 # so vanishing (blue) and exploding (red) gradients read the same in every graph.
@@ -112,23 +115,8 @@ _CHECK_BINS: tuple[tuple[float, str, str, str], ...] = (
 _CHECK_NONE = ("#ffffff", "black", "not checked (constant)")
 
 
-class GraphTooLargeError(ValueError):
-    """The graph has more values than the ``max_nodes`` limit allows."""
-
-
 class GraphvizNotFoundError(RuntimeError):
     """Graphviz's ``dot`` program is not installed (or not on PATH)."""
-
-
-@dataclass(frozen=True)
-class _Options:
-    rankdir: str
-    show_grad: bool
-    precision: int
-    cluster_depth: int
-    color_by_grad: bool
-    edge_labels: bool
-    max_label_chars: int | None
 
 
 @dataclass(frozen=True)
@@ -166,10 +154,10 @@ def to_dot(
     >>> 'say &quot;hi&quot; &lt;b&gt;' in to_dot(a.exp()).source
     True
     """
-    options = _check_options(
+    options = check_options(
         rankdir, show_grad, precision, cluster_depth, color_by_grad, edge_labels, max_label_chars
     )
-    order = _order(_roots(root), max_nodes)
+    order = checked_order(_roots(root), max_nodes)
     return _build(order, options, checks=None)
 
 
@@ -208,12 +196,12 @@ def gradcheck_dot(
     labels = _check_names(names, len(point))
     if not eps > 0.0:
         raise ValueError(f"gradcheck_dot: eps must be > 0, got {eps!r}")
-    options = _check_options(
+    options = check_options(
         rankdir, True, precision, cluster_depth, False, edge_labels, max_label_chars
     )
     leaves = [Value(x, label=name) for x, name in zip(point, labels)]
     output = _call(f, leaves)
-    order = _order([output], max_nodes)
+    order = checked_order([output], max_nodes)
     output.backward()
     checks = _gradient_checks(f, point, leaves, order, eps, atol, rtol)
     return _build(order, options, checks=checks)
@@ -334,48 +322,20 @@ def run_dot(source: str, fmt: str) -> bytes:
 
 
 def _build(
-    order: list[Value], options: _Options, checks: Mapping[int, _Check] | None
+    order: list[Value], options: Options, checks: Mapping[int, _Check] | None
 ) -> graphviz.Digraph:
-    """Emit one box per value and one oval per operation, in topological order."""
-    graph = graphviz.Digraph(
-        name="autograd_mini",
-        graph_attr={"rankdir": options.rankdir, "fontname": _FONT, "fontsize": "11"},
-        node_attr={"fontname": _FONT, "fontsize": "11"},
-        edge_attr={"fontname": _FONT, "fontsize": "9", "arrowsize": "0.6"},
-    )
-    index = {node: i for i, node in enumerate(order)}
-    keys = _cluster_keys(order, index, options.cluster_depth)
-    subgraphs: dict[tuple[str, ...], graphviz.Digraph] = {(): graph}
-    for i, node in enumerate(order):
-        target = _subgraph_for(keys[i], subgraphs)
+    """The shared drawing, each box with its data and grad (and check), and a legend."""
+    edges = [partials(node) for node in order] if options.edge_labels else []
+
+    def value_label(i: int, shown: str) -> str:
         check = None if checks is None else checks.get(i)
-        shown = _short_label(node.label, keys[i])
-        label = _value_label(node, shown, options, checks is not None, check)
-        target.node(f"v{i}", label=label, shape="plain")
-        if node.parents:
-            target.node(
-                f"v{i}_op",
-                label=f"<{_html(node.op, None)}>",
-                shape="ellipse",
-                style="filled",
-                fillcolor=_OP_FILL,
-                fontsize="10",
-                height="0.3",
-                margin="0.04,0.02",
-            )
-    for i, node in enumerate(order):
-        if not node.parents:
-            continue
-        labels = _edge_labels(node, options) if options.edge_labels else None
-        for k, parent in enumerate(node.parents):
-            j = index[parent]
-            start = _INPUT_EDGE if _is_input(parent, keys[j], options.cluster_depth) else {}
-            if labels is None:
-                graph.edge(f"v{j}", f"v{i}_op", **start)
-            else:
-                graph.edge(f"v{j}", f"v{i}_op", label=labels[k], **start)
-        graph.edge(f"v{i}_op", f"v{i}")
-    _attach_clusters(subgraphs)
+        return _value_label(order[i], shown, options, checks is not None, check)
+
+    def edge_attrs(i: int, k: int) -> dict[str, str]:
+        return {"label": _edge_label(order[i], edges[i][k], options)} if edges else {}
+
+    keys = cluster_keys(order, options.cluster_depth)
+    graph, _ = build(order, keys, options, value_label, edge_attrs)
     if checks is not None:
         legend = _legend("gradient check", _CHECK_BINS, [_CHECK_NONE])
         graph.node("legend", label=legend, shape="plain")
@@ -385,66 +345,41 @@ def _build(
     return graph
 
 
-# An input's edges span two ranks, so the inputs stand in a column of their own, before
-# the parameters of the layer they feed instead of under it.
-_INPUT_EDGE = {"minlen": "2"}
-
-
-def _is_input(node: Value, key: tuple[str, ...], cluster_depth: int) -> bool:
-    """A named leaf outside every module, in a clustered graph: a network's input."""
-    return cluster_depth > 0 and not node.parents and not key and bool(node.label)
-
-
 def _value_label(
-    node: Value, shown: str, options: _Options, checking: bool, check: _Check | None
+    node: Value, shown: str, options: Options, checking: bool, check: _Check | None
 ) -> str:
     """An HTML-like label: a one-row table of label | data | grad (| check)."""
     precision = options.precision
     cells = []
     if shown:
-        cells.append(f"<B>{_html(shown, options.max_label_chars)}</B>")
-    cells.append(f"data {_number(node.data, precision)}")
+        cells.append(f"<B>{markup(shown, options.max_label_chars)}</B>")
+    cells.append(f"data {number(node.data, precision)}")
     if options.show_grad:
-        cells.append(f"grad {_number(node.grad, precision)}")
+        cells.append(f"grad {number(node.grad, precision)}")
     fill, font = "#ffffff", "black"
     if checking:
         if check is None:
             fill, font, _ = _CHECK_NONE
         else:
-            cells.append(f"check Δ {_number(check.error, 2)}")
+            cells.append(f"check Δ {number(check.error, 2)}")
             fill, font = _bin(check.ratio, _CHECK_BINS)
     elif options.color_by_grad:
         fill, font = _grad_colour(node.grad)
     if font != "black":
         cells = [f'<FONT COLOR="{font}">{c}</FONT>' for c in cells]
-    body = "".join(f"<TD>{c}</TD>" for c in cells)
-    return (
-        f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
-        f'BGCOLOR="{fill}"><TR>{body}</TR></TABLE>>'
-    )
+    return value_table(cells, fill)
 
 
-def _short_label(label: str, key: tuple[str, ...]) -> str:
-    """Inside a cluster, a parameter's name without the cluster's own path (``w.1``)."""
-    if key and label.startswith(key[-1] + "."):
-        return label[len(key[-1]) + 1 :]
-    return label
-
-
-def _edge_labels(node: Value, options: _Options) -> list[str]:
-    """Per operand: the local derivative ∂node/∂operand as its formula from the rule table
-    and its number, and what backprop added to the operand's grad through this edge (the
-    node's grad times that derivative)."""
-    local = local_derivatives(node)
-    labels = []
-    for formula, d in zip(derivative_formulas(node), local):
-        number = "undefined" if d is None else _number(d, options.precision)
-        text = f"∂ {html.escape(formula)} = {number}"
-        if options.show_grad:
-            adds = "undefined" if d is None else _number(node.grad * d, options.precision)
-            text += f"<BR/>adds {adds}"
-        labels.append(f"<{text}>")
-    return labels
+def _edge_label(node: Value, partial: Partial, options: Options) -> str:
+    """The local derivative ∂node/∂operand as its formula from the rule table and its
+    number, and what backprop added to the operand's grad through this edge (the node's
+    grad times that derivative)."""
+    text = markup(partial.with_number(options.precision), None)
+    if options.show_grad and partial.differentiated:
+        d = partial.value
+        adds = "undefined" if d is None else number(node.grad * d, options.precision)
+        text += f"<BR/>adds {adds}"
+    return f"<{text}>"
 
 
 def _legend(
@@ -453,11 +388,11 @@ def _legend(
     extra: Sequence[tuple[str, str, str]],
 ) -> str:
     """A key to the colours: one swatch and its meaning per row."""
-    rows = [f'<TR><TD COLSPAN="2"><B>{_html(title, None)}</B></TD></TR>']
+    rows = [f'<TR><TD COLSPAN="2"><B>{markup(title, None)}</B></TD></TR>']
     for fill, text in [(b[1], b[3]) for b in bins] + [(e[0], e[2]) for e in extra]:
         rows.append(
             f'<TR><TD BGCOLOR="{fill}" WIDTH="18"> </TD>'
-            f'<TD ALIGN="LEFT"><FONT COLOR="black">{_html(text, None)}</FONT></TD></TR>'
+            f'<TD ALIGN="LEFT"><FONT COLOR="black">{markup(text, None)}</FONT></TD></TR>'
         )
     return (
         f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">'
@@ -478,92 +413,6 @@ def _grad_colour(grad: float) -> tuple[str, str]:
     if not math.isfinite(grad):
         return _GRAD_NONFINITE[0], _GRAD_NONFINITE[1]
     return _bin(abs(grad), _GRAD_BINS)
-
-
-# ---- clusters by module ----------------------------------------------------------------
-
-
-def _module_levels(label: str) -> tuple[str, ...]:
-    """The module path of a parameter name, one entry per nesting level:
-    ``layers.0.neurons.2.w.1`` -> ``("layers.0", "layers.0.neurons.2")``."""
-    parts = label.split(".")
-    if len(parts) < 2:
-        return ()
-    parts = parts[:-2] if _is_index(parts[-1]) else parts[:-1]  # drop "w.1" or "b"
-    return tuple(
-        ".".join(parts[: i + 1])
-        for i, part in enumerate(parts)
-        if _is_index(part) or i == len(parts) - 1
-    )
-
-
-def _is_index(part: str) -> bool:
-    return part.isascii() and part.isdigit()
-
-
-def _cluster_keys(order: list[Value], index: dict[Value, int], depth: int) -> list[tuple[str, ...]]:
-    """The cluster of each node. A parameter sits in its module; an operation that uses
-    parameters directly joins their module, and so does the activation applied to it
-    (a neuron is act(w·x + b)). Everything else (inputs, losses) stays outside."""
-    if depth == 0:
-        return [()] * len(order)
-    keys: list[tuple[str, ...]] = []
-    uses_parameters: list[bool] = []
-    for node in order:
-        if not node.parents:
-            keys.append(_module_levels(node.label)[:depth])
-            uses_parameters.append(False)
-            continue
-        direct = [keys[index[p]] for p in node.parents if not p.parents and keys[index[p]]]
-        uses_parameters.append(bool(direct))
-        if direct:
-            keys.append(_common_prefix(direct))
-        elif node.op in _ACTIVATIONS and uses_parameters[index[node.parents[0]]]:
-            keys.append(keys[index[node.parents[0]]])
-        else:
-            keys.append(())
-    return keys
-
-
-def _common_prefix(keys: list[tuple[str, ...]]) -> tuple[str, ...]:
-    first = keys[0]
-    n = len(first)
-    for key in keys[1:]:
-        n = min(n, len(key))
-        for i in range(n):
-            if key[i] != first[i]:
-                n = i
-                break
-    return first[:n]
-
-
-def _subgraph_for(
-    key: tuple[str, ...], subgraphs: dict[tuple[str, ...], graphviz.Digraph]
-) -> graphviz.Digraph:
-    """The (possibly nested) cluster subgraph for ``key``, created on first use."""
-    for depth in range(1, len(key) + 1):
-        prefix = key[:depth]
-        if prefix not in subgraphs:
-            parent_name = prefix[-2] if depth > 1 else ""
-            title = prefix[-1][len(parent_name) + 1 :] if parent_name else prefix[-1]
-            subgraphs[prefix] = graphviz.Digraph(
-                name=f"cluster_{len(subgraphs) - 1}",
-                graph_attr={
-                    "label": f"<{_html(title, None)}>",
-                    "style": "rounded,filled",
-                    "fillcolor": _CLUSTER_FILLS[min(depth, len(_CLUSTER_FILLS)) - 1],
-                    "color": "#9aa5b8",
-                    "labeljust": "l",
-                },
-            )
-    return subgraphs[key]
-
-
-def _attach_clusters(subgraphs: dict[tuple[str, ...], graphviz.Digraph]) -> None:
-    """Nest each cluster in its parent, deepest first (a subgraph is copied when added)."""
-    keys = [k for k in subgraphs if k]
-    for key in sorted(keys, key=len, reverse=True):  # stable: siblings keep their order
-        subgraphs[key[:-1]].subgraph(subgraphs[key])
 
 
 # ---- gradient-check view ---------------------------------------------------------------
@@ -651,47 +500,6 @@ def _roots(root: object) -> list[Value]:
     raise TypeError(f"expected a Value or a non-empty sequence of Values, got {root!r:.80}")
 
 
-def _order(roots: list[Value], max_nodes: int) -> list[Value]:
-    if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
-    order = topological_order(*roots)
-    if len(order) > max_nodes:
-        raise GraphTooLargeError(
-            f"the graph has {len(order)} values, more than max_nodes={max_nodes}; "
-            f"pass max_nodes={len(order)} (or more) to draw it anyway, knowing that "
-            f"Graphviz can take minutes on graphs this large, or draw a smaller part of it"
-        )
-    return order
-
-
-def _check_options(
-    rankdir: str,
-    show_grad: bool,
-    precision: int,
-    cluster_depth: int,
-    color_by_grad: bool,
-    edge_labels: bool,
-    max_label_chars: int | None,
-) -> _Options:
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
-    if not _is_int(precision) or not 1 <= precision <= 17:
-        raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
-    if not _is_int(cluster_depth) or cluster_depth < 0:
-        raise ValueError(f"cluster_depth must be an int >= 0, got {cluster_depth!r}")
-    if max_label_chars is not None and (not _is_int(max_label_chars) or max_label_chars < 2):
-        raise ValueError(f"max_label_chars must be an int >= 2 or None, got {max_label_chars!r}")
-    return _Options(
-        rankdir,
-        bool(show_grad),
-        precision,
-        cluster_depth,
-        bool(color_by_grad),
-        bool(edge_labels),
-        max_label_chars,
-    )
-
-
 def _check_point(inputs: Sequence[float]) -> list[float]:
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence) or not inputs:
         raise TypeError(f"inputs must be a non-empty sequence of numbers, got {inputs!r}")
@@ -708,40 +516,6 @@ def _check_names(names: Sequence[str] | None, n: int) -> list[str]:
     if len(labels) != n or not all(isinstance(name, str) for name in labels):
         raise ValueError(f"names must be {n} strings, one per input; got {names!r}")
     return labels
-
-
-def _is_int(x: object) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _number(x: float, precision: int) -> str:
-    """``x`` with ``precision`` significant digits; nan and ±inf spelled out."""
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:.{precision}g}"
-
-
-# Characters XML (and so Graphviz's HTML labels and SVG) cannot carry, shown as escapes.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def _html(text: str, max_chars: int | None) -> str:
-    """Any string as the content of a Graphviz HTML-like label: markup characters become
-    entities, line breaks <BR/>, control characters visible escapes such as \\x07, and
-    backslashes are doubled (Graphviz reads \\N, \\G, ... in labels as names)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    if max_chars is not None and len(text) > max_chars:
-        text = text[: max_chars - 1] + "…"
-    text = _UNSAFE.sub(_visible, text).replace("\\", "\\\\")  # dot reads \\ as \
-    text = html.escape(text, quote=True).replace("]", "&#93;")  # dot 2.43 chokes on "<B>]"
-    return text.replace("\n", "<BR/>")
 
 
 def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:

@@ -43,7 +43,7 @@ def main() -> None:
         page_file = am.explore(out).save(Path(directory) / "explorer.html")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1960, "height": 600})
+            page = browser.new_page(viewport={"width": 2120, "height": 600})
             page.goto(page_file.as_uri())
             page.evaluate(f"window.autogradMini.explorers[0].goTo({step})")
             page.locator(".am-explorer").screenshot(path=str(OUT))

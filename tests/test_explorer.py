@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 import autograd_mini as am
-from autograd_mini import _engine, _explore, losses, nn, render
+from autograd_mini import _drawing, _engine, _explore, losses, nn, render
 
 
 def fan_out() -> am.Value:
@@ -106,7 +106,7 @@ def test_edges_show_formula_local_derivative_and_product() -> None:
     y = x.tanh()
     data = explorer_data(am.explore(y))
     (edge,) = data["edges"]  # type: ignore[misc]
-    assert edge["formula"] == "1 − out²"
+    assert edge["formula"] == "∂out/∂x = 1 − out²"
     assert edge["local"] == f"{1 - math.tanh(0.5) ** 2:.4g}"
     assert edge["adds"] == f"× 1 = {1 - math.tanh(0.5) ** 2:.4g}"
     assert edge["bad"] is False
@@ -122,7 +122,7 @@ def test_a_wrong_local_derivative_is_marked_with_both_numbers() -> None:
     x = am.Value(0.5, label="x")
     explorer = am.explore(wrong_tanh(x * 2.0))
     bad = [e for e in explorer_data(explorer)["edges"] if e["bad"]]  # type: ignore[attr-defined]
-    assert [e["formula"] for e in bad] == ["2·(1 − out²)"]
+    assert [e["formula"] for e in bad] == ["∂out/∂x = 2·(1 − out²)"]
     assert bad[0]["numeric"] == f"{1 - math.tanh(1.0) ** 2:.4g}"
     assert f"≠ {bad[0]['numeric']}" in explorer.fragment  # both numbers on the edge
     red = f'stroke="{_explore._BAD}"'
@@ -133,7 +133,7 @@ def test_a_wrong_local_derivative_is_marked_with_both_numbers() -> None:
 def test_every_edge_agrees_with_the_central_difference_of_its_forward(name: str) -> None:
     data = explorer_data(am.explore(GRAPHS[name]()))
     assert not [e for e in data["edges"] if e["bad"]]  # type: ignore[attr-defined]
-    differentiated = [e for e in data["edges"] if e["formula"] != "none"]  # type: ignore[attr-defined]
+    differentiated = [e for e in data["edges"] if e["differentiated"]]  # type: ignore[attr-defined]
     assert all(e["numeric"] != "undefined" for e in differentiated)
 
 
@@ -322,7 +322,7 @@ def open_page(browser: Browser, tmp_path: Path) -> Iterator[Callable[[str], Open
 
 
 def number(x: float) -> str:
-    return render._number(x, 4)
+    return _drawing.number(x, 4)
 
 
 def single_leaf() -> am.Value:
@@ -425,12 +425,12 @@ def test_two_explorers_on_one_page_are_independent(open_page: Callable[[str], Op
     assert opened.errors == []
 
 
-def test_the_fragment_works_when_inserted_like_a_notebook_output(
-    open_page: Callable[[str], Opened],
-) -> None:
-    # JupyterLab and VS Code put the HTML into the page, then re-create each script.
-    fragment = am.explore(neuron())._repr_html_()
-    opened = open_page("<!DOCTYPE html><html><body><div class='output'></div></body></html>")
+NOTEBOOK = "<!DOCTYPE html><html><body><div class='output'></div></body></html>"
+
+
+def show_like_a_notebook_output(opened: Opened, fragment: str) -> None:
+    """What JupyterLab and VS Code do: put the HTML into the output, replacing what was
+    there, then re-create each script so that it runs."""
     opened.evaluate(
         """html => {
           const output = document.querySelector(".output");
@@ -445,9 +445,62 @@ def test_the_fragment_works_when_inserted_like_a_notebook_output(
         }""",
         fragment,
     )
+
+
+def test_the_fragment_works_when_inserted_like_a_notebook_output(
+    open_page: Callable[[str], Opened],
+) -> None:
+    opened = open_page(NOTEBOOK)
+    show_like_a_notebook_output(opened, am.explore(neuron())._repr_html_())
     assert opened.evaluate("window.autogradMini.explorers.length") == 1
     opened.evaluate("window.autogradMini.explorers[0].goTo(3)")
     assert "data" in opened.node_texts()[3] and opened.errors == []
+
+
+def test_rerunning_a_cell_forgets_the_explorers_it_replaced(
+    open_page: Callable[[str], Opened],
+) -> None:
+    opened = open_page(NOTEBOOK)
+    for build in (neuron, fan_out, fan_out):
+        show_like_a_notebook_output(opened, am.explore(build())._repr_html_())
+    assert opened.evaluate("window.autogradMini.explorers.length") == 1
+    assert opened.evaluate("window.autogradMini.explorers[0].root.isConnected")
+    assert len(opened.evaluate("window.autogradMini.explorers[0].steps")) == 6  # fan_out's
+    assert opened.errors == []
+
+
+def explain_rows(opened: Opened) -> list[str]:
+    return list(
+        opened.evaluate("[...document.querySelectorAll('.am-explain tr')].map(r => r.innerText)")
+    )
+
+
+def test_edges_say_which_operand_and_an_exponent_is_not_differentiated(
+    open_page: Callable[[str], Opened],
+) -> None:
+    w, x = am.Value(0.5, label="w"), am.Value(2.0, label="x")
+    z = am.dot([w], [x], bias=am.Value(0.25, label="b"))
+    y = z**3
+    order = am.topological_order(y)
+    opened = open_page(render.to_html(y))
+    opened.evaluate(f"window.autogradMini.explorers[0].goTo({len(order)})")  # y's backward
+    (base, exponent) = explain_rows(opened)[1:]
+    assert "∂out/∂x = 3·x²" in base and "✓ numeric" in base
+    assert "∂out/∂n: not differentiated" in exponent and "not checked" in exponent
+    assert "undefined" not in exponent and "× 1 = nothing" in exponent
+    step = 2 * len(order) - 1 - order.index(z)  # z's backward step
+    opened.evaluate(f"window.autogradMini.explorers[0].goTo({step})")
+    rows = explain_rows(opened)[1:]
+    assert [r.split("\t")[:2] for r in rows] == [
+        ["w", "∂out/∂w₁ = x₁"],
+        ["x", "∂out/∂x₁ = w₁"],
+        ["b", "∂out/∂b = 1"],
+    ]
+    edges = opened.evaluate(
+        "[...document.querySelectorAll('g[data-edge]')].map(g => g.textContent)"
+    )
+    assert any("∂out/∂n: not differentiated" in e for e in edges)
+    assert not any("undefined" in e for e in edges) and opened.errors == []
 
 
 def test_clusters_collapse_and_expand(open_page: Callable[[str], Opened]) -> None:
@@ -457,6 +510,14 @@ def test_clusters_collapse_and_expand(open_page: Callable[[str], Opened]) -> Non
     collapsed = page.locator("g.cluster.am-collapsed")
     assert collapsed.count() == 2  # the two layers
     assert "values" in (collapsed.first.text_content() or "")
+    inputs = [i for i, v in enumerate(am.topological_order(y)) if v.label in ("x1", "x2")]
+    on_top = """i => {
+      const all = [...document.querySelectorAll("g")];
+      const box = all.indexOf(document.querySelector(`g[data-node="${i}"]`));
+      return [...document.querySelectorAll("g.cluster.am-collapsed")]
+        .every(c => all.indexOf(c) < box);
+    }"""
+    assert all(opened.evaluate(on_top, i) for i in inputs)  # drawn in layers.0, not hidden
     collapsed.first.locator("text").first.click()
     assert page.locator("g.cluster.am-collapsed").count() == 1
     assert opened.errors == []

@@ -27,6 +27,38 @@ def _sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
 
 
+# ---- what the nodes are called ---------------------------------------------------------
+
+
+def labels(loss: am.Value) -> list[str]:
+    return [v.label for v in am.topological_order(loss) if v.label]
+
+
+def test_losses_name_their_targets_terms_and_result() -> None:
+    p, q = am.Value(0.8), am.Value(0.3)
+    assert labels(mse(p, 1.0)) == ["target", "loss"]
+    assert labels(mse([p, q], [1.0, 0.0], reduction="mean")) == [
+        "target.0",
+        "loss.0",
+        "target.1",
+        "loss.1",
+        "loss",
+    ]
+    assert sorted(labels(binary_cross_entropy(p, 1.0))) == ["1 − target", "loss", "target"]
+    assert sorted(labels(binary_cross_entropy_with_logits(p, 1.0))) == ["loss", "target"]
+    row = labels(softmax_cross_entropy([p, q], 1))  # the one-hot row is the target
+    assert row.count("target") == 2 and row[-1] == "loss"
+    batch = labels(softmax_cross_entropy([[p, q], [q, p]], [0, 1]))
+    assert batch.count("target.0") == batch.count("target.1") == 2
+    assert {"loss.0", "loss.1"} <= set(batch) and batch[-1] == "loss"
+
+
+def test_a_target_that_is_a_value_keeps_its_own_node_and_name() -> None:
+    y = am.Value(1.0, label="y")
+    loss = mse(am.Value(0.8), y)
+    assert y in am.topological_order(loss) and labels(loss) == ["y", "loss"]
+
+
 # ---- mse ------------------------------------------------------------------------------------
 
 

@@ -73,6 +73,16 @@ def test_mlp_parameter_names_follow_the_structure() -> None:
     assert all(p.label == name for name, p in model.named_parameters())
 
 
+def test_mlp_outputs_are_called_prediction() -> None:
+    one = MLP(2, [3, 1], seed=0)([0.5, -1.0])
+    several = MLP(2, [3, 2], seed=0)([0.5, -1.0])
+    assert isinstance(one, am.Value) and isinstance(several, list)
+    assert one.label == "prediction"
+    assert [v.label for v in several] == ["prediction.0", "prediction.1"]
+    hidden = [v for v in am.topological_order(one) if v.parents and v is not one]
+    assert not [v.label for v in hidden if v.label]  # only the outputs are named
+
+
 def test_layer_names() -> None:
     layer = Layer(2, 2, seed=0)
     assert [n for n, _ in layer.named_parameters()] == [

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_mini as am
-from autograd_mini import render
+from autograd_mini import _drawing, render
 from autograd_mini.nn import MLP
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -126,7 +126,7 @@ def test_rendering_walks_the_graph_with_topological_order_only(
         calls.append(roots)
         return am.topological_order(*roots)
 
-    monkeypatch.setattr(render, "topological_order", counting)
+    monkeypatch.setattr(_drawing, "topological_order", counting)
     y = neuron()
     render.to_dot(y, cluster_depth=2, edge_labels=True, color_by_grad=True)
     assert calls == [(y,)]
@@ -195,7 +195,7 @@ def visible(label: str) -> str:
     """What a label looks like once drawn: line breaks split it, control characters and
     lone surrogates appear as escapes (\\x1f), tabs as spaces."""
     label = label.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").replace("\xa0", " ")
-    return render._UNSAFE.sub(render._visible, label)
+    return _drawing.visible_escapes(label)
 
 
 @settings(max_examples=100)
@@ -239,8 +239,8 @@ def test_clusters_by_layer_and_neuron_from_parameter_names() -> None:
     activation = next(v for v in order if v.op == "tanh" and neuron0.w[0] in _ancestors(v))
     assert by_neuron[f"v{index[activation]}"] == ["layers.0", "neurons.0"]
     assert by_neuron[f"v{index[loss]}"] == []  # the loss is outside every module
-    inputs = [v for v in order if v.label in ("x1", "x2")]
-    assert all(by_neuron[f"v{index[v]}"] == [] for v in inputs)
+    inputs = [v for v in order if v.label in ("x1", "x2")]  # drawn in the layer they feed
+    assert all(by_neuron[f"v{index[v]}"] == ["layers.0"] for v in inputs)
 
 
 def test_inside_a_cluster_parameters_show_their_short_names() -> None:
@@ -308,10 +308,10 @@ def test_edge_labels_show_local_derivatives_and_contributions_that_add_up() -> N
     y.backward()
     source = render.to_dot(y, edge_labels=True).source
     square_edges = re.findall(r"v0 -> v1_op \[label=<(.*?)>\]", source)
-    assert square_edges == ["∂ b = 3<BR/>adds -6", "∂ a = 3<BR/>adds -6"]  # formula = number
+    assert square_edges == ["∂out/∂a = b = 3<BR/>adds -6", "∂out/∂b = a = 3<BR/>adds -6"]
     assert x.grad == -12.0
-    assert "v2 -> v3_op [label=<∂ a = 9<BR/>adds 9>]" in source  # d(x*x*c)/dc = x*x = 9
-    assert "v1 -> v3_op [label=<∂ b = -2<BR/>adds -2>]" in source  # d(x*x*c)/d(x*x) = c
+    assert "v2 -> v3_op [label=<∂out/∂b = a = 9<BR/>adds 9>]" in source  # d(x*x*c)/dc = x*x
+    assert "v1 -> v3_op [label=<∂out/∂a = b = -2<BR/>adds -2>]" in source  # d(x*x*c)/d(x*x)
     assert "adds" not in render.to_dot(y, edge_labels=True, show_grad=False).source
 
 
