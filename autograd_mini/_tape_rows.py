@@ -1,0 +1,65 @@
+"""The tape's memory layout: where each operand of a group lives in the two buffers.
+
+A tape keeps every node's values in one of two arrays: the batched buffer (one row per
+node that depends on an input, one column per example) and the shared buffer (one row per
+node that does not, one column). A group reads its operands as `Rows` of those buffers
+and pushes gradients back into the same rows of the gradient buffers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[np.float64]
+
+
+class Rows:
+    """One operand of a group: rows of the batched or the shared buffer, as a slice when
+    they are consecutive (a free view), else as an index array, viewed as ``shape``."""
+
+    __slots__ = ("batched", "index", "shape", "trains", "unique")
+
+    def __init__(
+        self, rows: Sequence[int], shape: tuple[int, ...], batched: bool, trains: bool = True
+    ) -> None:
+        self.batched = batched
+        self.shape = shape
+        self.trains = trains  # does a parameter's gradient flow through these rows?
+        self.unique = len(set(rows)) == len(rows)
+        start = rows[0] if rows else 0
+        if list(rows) == list(range(start, start + len(rows))):
+            self.index: slice | npt.NDArray[np.intp] = slice(start, start + len(rows))
+        else:
+            self.index = np.asarray(rows, dtype=np.intp)
+
+    def gather(self, batched: Array, shared: Array) -> Array:
+        """The operand's values, shape ``(*shape, width)``: width B, or 1 if shared."""
+        buffer = batched if self.batched else shared
+        values = buffer[self.index]
+        if len(self.shape) == 1:
+            return values
+        return values.reshape(*self.shape, buffer.shape[1])
+
+    def add(self, grad_batched: Array, grad_shared: Array, contribution: Any) -> None:
+        """Add a gradient contribution of shape ``(*shape, width)`` into the operand's rows;
+        a shared operand's contribution is summed over the batch unless kept per example."""
+        target = grad_batched if self.batched else grad_shared
+        width = target.shape[1]
+        c = np.asarray(contribution)
+        if width == 1 and c.shape[-1] != 1:  # a shared operand: sum over the batch
+            c = c.sum(axis=-1, keepdims=True)
+        if isinstance(self.index, slice):
+            view = target[self.index]
+            if len(self.shape) > 1:
+                view = view.reshape(*self.shape, width)
+            view += c
+            return
+        c = np.broadcast_to(c, (*self.shape, width)).reshape(-1, width)
+        if self.unique:
+            target[self.index] += c
+        else:
+            np.add.at(target, self.index, c)
