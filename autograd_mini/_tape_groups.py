@@ -96,10 +96,29 @@ class _Elementwise(Group):
         grad_shared: Array,
         only_params: bool,
     ) -> None:
-        for rows, d in zip(self.operands, self.entry.local(out, saved)):
+        try:
+            partials = self.entry.local(out, saved)
+        except FloatingPointError as error:
+            where = self._example_dividing_by_zero(out, saved)
+            raise ZeroDivisionError(
+                f"tape: backward of {self.op!r} (level {self.depth}{where}): {error}"
+            ) from None
+        for rows, d in zip(self.operands, partials):
             if d is None or (only_params and not rows.trains):
                 continue
             rows.add(grad_batched, grad_shared, np.broadcast_to(g * d, g.shape))
+
+    def _example_dividing_by_zero(self, out: Array, saved: list[Array]) -> str:
+        """``", example k"`` for the first example whose partials divide by zero."""
+        if not self.batched:
+            return ""
+        for b in range(out.shape[1]):
+            args = [a[:, b : b + 1] if a.shape[-1] > 1 else a for a in saved]
+            try:
+                self.entry.local(out[:, b : b + 1], args)
+            except FloatingPointError:
+                return f", example {b}"
+        return ""
 
 
 class _Sum(Group):

@@ -208,7 +208,7 @@ class Tape:
         A function whose graph depends on the data (a branch, an index by label) traced on
         one example gives a different graph on another: this is how to find out.
         """
-        arrays = self._batch(tuple(np.asarray(a, dtype=np.float64)[None] for a in example))
+        arrays = self._batch(tuple(_real_array(a, "check")[None] for a in example))
         values = [nest([Value(v) for v in a.ravel().tolist()], a.shape[1:]) for a in arrays]
         outputs, _ = as_outputs(self._function(*values))
         total = outputs[0] if len(outputs) == 1 else sum_(outputs)
@@ -244,10 +244,7 @@ class Tape:
             )
         arrays = []
         for i, (arg, shape) in enumerate(zip(batch, shapes)):
-            try:
-                array = np.asarray(arg, dtype=np.float64)
-            except (TypeError, ValueError) as error:
-                raise ValueError(f"batch argument {i}: not an array of numbers ({error})") from None
+            array = _real_array(arg, f"batch argument {i}")
             if array.ndim != len(shape) + 1 or array.shape[1:] != shape:
                 expected = ", ".join(["B", *map(str, shape)])
                 raise ValueError(
@@ -316,7 +313,7 @@ class Tape:
                     f"shape (B, {self.n_outputs}) to say how to weight them"
                 )
             return np.ones((size, 1))
-        seed = np.asarray(grad_output, dtype=np.float64)
+        seed = _real_array(grad_output, "grad_output")
         if self._single and seed.shape == (size,):
             seed = seed[:, None]
         if seed.shape != (size, self.n_outputs):
@@ -349,28 +346,37 @@ class Tape:
                 grad_shared[row] += seed[:, j]
             else:
                 grad_shared[row] += seed[:, j].sum()
+        # A partial that divides by zero (sqrt at 0) is the engine's ZeroDivisionError.
         with np.errstate(divide="raise", invalid="ignore", over="ignore", under="ignore"):
             for group, result in zip(reversed(self._groups), reversed(saved)):
                 if only_params and not group.trains:
                     continue
                 values, grads = (batched, grad_batched) if group.batched else (shared, grad_shared)
-                try:
-                    group.backward(
-                        grads[group.out],
-                        values[group.out],
-                        result,
-                        grad_batched,
-                        grad_shared,
-                        only_params,
-                    )
-                except FloatingPointError as error:
-                    raise ZeroDivisionError(
-                        f"tape: backward of {group.op!r} (level {group.depth}): {error}"
-                    ) from None
+                group.backward(
+                    grads[group.out],
+                    values[group.out],
+                    result,
+                    grad_batched,
+                    grad_shared,
+                    only_params,
+                )
         return grad_batched, grad_shared
 
 
 # ---- tracing ---------------------------------------------------------------------------
+
+
+def _real_array(arg: Any, what: str) -> Array:
+    """``arg`` as a float64 array. Complex, bool, text and objects are refused, as
+    ``Value(1j)`` and ``Value(True)`` are: a cast would drop an imaginary part silently."""
+    try:
+        array = np.asarray(arg)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{what}: not an array of numbers ({error})") from None
+    if array.dtype.kind not in "iuf":
+        hint = " (Values, text, or ints too large for a float?)" if array.dtype == object else ""
+        raise TypeError(f"{what}: expected real numbers, got an array of dtype {array.dtype}{hint}")
+    return array.astype(np.float64, copy=False)
 
 
 def trace(

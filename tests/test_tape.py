@@ -325,10 +325,34 @@ def test_bad_batches_are_rejected_with_clear_errors() -> None:
         tape.forward(np.ones((3, 2)), np.ones(4))
     with pytest.raises(ValueError, match="empty"):
         tape.forward(np.ones((0, 2)), np.ones(0))
-    with pytest.raises(ValueError, match="not an array of numbers"):
-        tape.forward([["a", "b"]], [1.0])
+    with pytest.raises(ValueError, match="batch argument 0: not an array of numbers"):
+        tape.forward([[1.0, 2.0], [3.0]], [1.0, 2.0])
     with pytest.raises(ValueError, match="reduction"):
         tape.grad(np.ones((3, 2)), np.ones(3), reduction="max")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("bad", "dtype"),
+    [
+        ([[1.0 + 2.0j, 2.0]], "complex128"),  # the imaginary part would be dropped
+        (np.array([[True, False]]), "bool"),
+        ([["a", "b"]], "<U1"),
+        ([[am.Value(1.0), 2.0]], "object"),
+        ([[10**400, 1.0]], "object"),
+    ],
+)
+@pytest.mark.parametrize("method", ["forward", "grad", "backward", "check"])
+def test_complex_bool_and_object_batches_are_refused(bad: Any, dtype: str, method: str) -> None:
+    """Like Value(1j) and Value(True) in the engine: a TypeError naming argument and dtype."""
+    w = am.Value(0.5)
+    tape = am.trace(lambda x, y: am.dot(x, [w, w]) * y, [1.0, 2.0], 3.0, params=[w])
+    first, second = (bad[0], 1.0) if method == "check" else (bad, [1.0])
+    where = "check" if method == "check" else "batch argument 0"
+    with pytest.raises(TypeError, match=rf"{where}: expected real numbers, .*dtype {dtype}"):
+        getattr(tape, method)(first, second)
+    with pytest.raises(TypeError, match=r"grad_output: .*dtype complex128"):
+        tape.grad([[1.0, 2.0]], [1.0], grad_output=[1j])
+    assert tape.forward(np.array([[1, 2]], dtype=np.int8), [3]).tolist() == [4.5]  # ints are fine
 
 
 def test_bad_traces_are_rejected_with_clear_errors() -> None:
@@ -387,11 +411,18 @@ def test_domain_errors_name_the_operation(
         tape.forward([6.0, x])
 
 
-def test_a_zero_division_in_backward_names_the_operation() -> None:
-    tape = am.trace(lambda x: am.sqrt(x), 1.0)
-    assert tape.forward([0.0]).tolist() == [0.0]
-    with pytest.raises(ZeroDivisionError, match="backward of 'sqrt'"):
-        tape.grad([0.0])
+@pytest.mark.parametrize(
+    ("f", "name"), [(lambda x: am.sqrt(x), "sqrt"), (lambda x: x**0.5, r"\*\*n")]
+)
+def test_a_zero_division_in_backward_names_the_operation_and_example(
+    f: Callable[[am.Value], am.Value], name: str
+) -> None:
+    tape = am.trace(f, 1.0)
+    assert tape.forward([4.0, 0.0]).tolist() == [2.0, 0.0]
+    with pytest.raises(
+        ZeroDivisionError, match=rf"tape: backward of '{name}' \(level 1, example 1\)"
+    ):
+        tape.grad([4.0, 0.0])
 
 
 # ---- training --------------------------------------------------------------------------------
