@@ -376,7 +376,15 @@ def _real_array(arg: Any, what: str) -> Array:
     if array.dtype.kind not in "iuf":
         hint = " (Values, text, or ints too large for a float?)" if array.dtype == object else ""
         raise TypeError(f"{what}: expected real numbers, got an array of dtype {array.dtype}{hint}")
+    if not isinstance(arg, np.ndarray) and array.size and _holds_a_bool(arg):
+        raise TypeError(f"{what}: expected real numbers, got a bool among them")
     return array.astype(np.float64, copy=False)
+
+
+def _holds_a_bool(arg: Any) -> bool:
+    """Does a nested list hold a bool, which numpy would read as 0 or 1 among numbers?"""
+    items = np.asarray(arg, dtype=object).ravel().tolist()
+    return any(isinstance(v, bool | np.bool_) for v in items)
 
 
 def trace(

@@ -352,6 +352,8 @@ def test_complex_bool_and_object_batches_are_refused(bad: Any, dtype: str, metho
         getattr(tape, method)(first, second)
     with pytest.raises(TypeError, match=r"grad_output: .*dtype complex128"):
         tape.grad([[1.0, 2.0]], [1.0], grad_output=[1j])
+    with pytest.raises(TypeError, match=r"batch argument 1: .*a bool among them"):
+        tape.forward([[1.0, 2.0], [3.0, 4.0]], [1.0, True])  # numpy would read True as 1.0
     assert tape.forward(np.array([[1, 2]], dtype=np.int8), [3]).tolist() == [4.5]  # ints are fine
 
 
