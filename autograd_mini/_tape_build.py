@@ -4,6 +4,7 @@ its nodes grouped by (depth, operation) and laid out in the buffers as a `Layout
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -166,6 +167,7 @@ def build(
     built = [make_group(key, nodes, batched, trains, row) for key, nodes in ordered]
     param_rows = np.array([shared_row[p] for p in params], dtype=np.intp)
     output_rows = [(batched[v], row(v)) for v in outputs]
+    _mark_sole_operands(built, output_rows)
     return Layout(
         input_rows,
         leaf_values,
@@ -176,3 +178,15 @@ def build(
         len(shared_row),
         len(order),
     )
+
+
+def _mark_sole_operands(groups: list[Group], outputs: list[tuple[bool, int]]) -> None:
+    """Mark each operand whose gradient rows no other operand and no output shares: its
+    kernel writes their gradient instead of adding to it."""
+    uses = Counter(outputs)
+    for group in groups:
+        for rows in group.operands:
+            uses.update((rows.batched, r) for r in rows.numbers())
+    for group in groups:
+        for rows in group.operands:
+            rows.sole = all(uses[rows.batched, r] == 1 for r in rows.numbers())

@@ -62,7 +62,7 @@ class _Elementwise(Group):
     def forward(self, batched: Array, shared: Array) -> Any:
         args = [rows.gather(batched, shared) for rows in self.operands]
         if self.entry.domain is not None:
-            self._check_domain(args)
+            self._check_domain(args, (self.size, (batched if self.batched else shared).shape[1]))
         try:
             result: Array = self.function(*args)
         except TypeError as error:
@@ -73,12 +73,12 @@ class _Elementwise(Group):
         (batched if self.batched else shared)[self.out] = result
         return args
 
-    def _check_domain(self, args: list[Array]) -> None:
+    def _check_domain(self, args: list[Any], shape: tuple[int, int]) -> None:
         """Raise the engine's own domain error, naming the example, for the first example
         whose operands are outside the operation's domain."""
         entry = self.entry
         assert entry.domain is not None
-        valid = np.asarray(entry.domain(*args))
+        valid = np.broadcast_to(entry.domain(*args), shape)
         if valid.all():
             return
         full = [np.broadcast_to(a, valid.shape) for a in args]
@@ -106,14 +106,18 @@ class _Elementwise(Group):
         for rows, d in zip(self.operands, partials):
             if d is None or (only_params and not rows.trains):
                 continue
-            rows.add(grad_batched, grad_shared, np.broadcast_to(g * d, g.shape))
+            view = rows.into(grad_batched, grad_shared, g.shape[1])
+            if view is None:
+                rows.add(grad_batched, grad_shared, g * d)  # g has the group's full shape
+            else:
+                np.multiply(g, d, out=view)
 
-    def _example_dividing_by_zero(self, out: Array, saved: list[Array]) -> str:
+    def _example_dividing_by_zero(self, out: Array, saved: list[Any]) -> str:
         """``", example k"`` for the first example whose partials divide by zero."""
         if not self.batched:
             return ""
         for b in range(out.shape[1]):
-            args = [a[:, b : b + 1] if a.shape[-1] > 1 else a for a in saved]
+            args = [a[:, b : b + 1] if np.shape(a)[-1:] > (1,) else a for a in saved]
             try:
                 self.entry.local(out[:, b : b + 1], args)
             except FloatingPointError:
@@ -223,11 +227,21 @@ class _Dense(Group):
         rows_w, rows_x = self.operands[:2]
         _push_to_bias(self, g, (grad_batched, grad_shared), only_params)
         if rows_x.trains or not only_params:
-            rows_x.add(grad_batched, grad_shared, w.T @ g)
+            # One node's w.T @ g is an outer product: a broadcast product beats BLAS there.
+            product = np.matmul if len(w) > 1 else np.multiply
+            view = rows_x.into(grad_batched, grad_shared, g.shape[1])
+            if view is None:
+                rows_x.add(grad_batched, grad_shared, product(w.T, g))
+            else:
+                product(w.T, g, out=view)
         if not rows_w.trains and only_params:
             return
         if grad_shared.shape[1] == 1:  # summed over the batch: one matrix product
-            rows_w.add(grad_batched, grad_shared, (g @ x.T)[:, :, None])
+            view = rows_w.into(grad_batched, grad_shared, 1)
+            if view is None:
+                rows_w.add(grad_batched, grad_shared, (g @ x.T)[:, :, None])
+            else:
+                np.matmul(g, x.T, out=view[:, :, 0])
         else:  # per example: the outer products themselves
             rows_w.add(grad_batched, grad_shared, g[:, None, :] * x[None, :, :])
 
@@ -282,6 +296,23 @@ def make_group(
             group.operands.append(Rows(column(2 * n), (k,), kinds[2 * n], learns(2 * n, 1)))
     else:
         group = _Elementwise(ops[name], *args)
-        group.operands = [Rows(column(j), (k,), kinds[j], learns(j, 1)) for j in range(arity)]
+        values = [_constant(nodes, j, batched, trains) for j in range(arity)]
+        if None not in values:  # all constant: keep them as rows, an array to compute on
+            values = [None] * arity
+        group.operands = [
+            Rows(column(j), (k,), kinds[j], learns(j, 1), values[j]) for j in range(arity)
+        ]
     group.trains = any(trains[node] for node in nodes)
     return group
+
+
+def _constant(
+    nodes: list[Value], j: int, batched: dict[Value, bool], trains: dict[Value, bool]
+) -> float | None:
+    """The number that operand ``j`` of every node is, if it is one constant leaf value
+    (not a parameter) for the whole group, such as the exponent of ``x ** 2``."""
+    leaves = [node.parents[j] for node in nodes]
+    if any(p.parents or batched[p] or trains[p] for p in leaves):
+        return None
+    values = {float(p.data).hex() for p in leaves}  # -0.0 is not 0.0, NaN is itself
+    return float.fromhex(values.pop()) if len(values) == 1 else None

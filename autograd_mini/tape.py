@@ -269,12 +269,9 @@ class Tape:
             if len(self._workspace) >= 4:
                 self._workspace.clear()
             nb, ns = self._n_batched, self._n_shared
-            buffers = (
-                np.empty((nb, size)),
-                np.empty((ns, 1)),
-                np.empty((nb, size)),
-                np.empty((ns, 1)),
-            )
+            shared = np.empty((ns, 1))
+            shared[: len(self._shared_leaf_values), 0] = self._shared_leaf_values  # constants
+            buffers = (np.empty((nb, size)), shared, np.empty((nb, size)), np.empty((ns, 1)))
             self._workspace[size] = buffers
         return buffers
 
@@ -284,9 +281,7 @@ class Tape:
         for array, row, shape in zip(arrays, self._input_rows, self.input_shapes):
             n = math.prod(shape)
             batched[row : row + n] = array.reshape(size, n).T
-        leaf_values = self._shared_leaf_values
-        leaf_values[self._param_rows] = np.array([p.data for p in self.params], dtype=np.float64)
-        shared[: len(leaf_values), 0] = leaf_values
+        shared[self._param_rows, 0] = [p.data for p in self.params]  # read live, every call
         saved: list[Any] = []
         # NaN and overflow follow the engine's policy (they propagate as NaN and ±inf);
         # domain errors are raised by the groups, from the rule table's domain checks.
