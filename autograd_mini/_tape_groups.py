@@ -78,9 +78,10 @@ class _Elementwise(Group):
         whose operands are outside the operation's domain."""
         entry = self.entry
         assert entry.domain is not None
-        valid = np.broadcast_to(entry.domain(*args), shape)
+        valid = np.asarray(entry.domain(*args))
         if valid.all():
             return
+        valid = np.broadcast_to(valid, shape)
         full = [np.broadcast_to(a, valid.shape) for a in args]
         node, example = np.argwhere(~valid)[0].tolist()
         error = entry.domain_error(*[float(a[node, example]) for a in full])

@@ -284,3 +284,32 @@ def _targets(report: Report, all_results: dict[str, dict[str, dict[int, Cell]]])
         lambda v: v <= 5,
         _mark(moons, (SCALAR,), 256),
     )
+    _tape_at_the_floor(judge, {"moons": moons, "digits": digits})
+
+
+def _tape_at_the_floor(
+    judge: Callable[[str, float | None, Callable[[float], bool], str], None],
+    models: dict[str, dict[str, dict[int, Cell]]],
+) -> None:
+    """Issue 13's tape targets, each a ratio of step times in this run."""
+    for model, results in models.items():
+        for batch in (256, 1024):
+            judge(
+                f"tape within 1.5x of the numpy textbook step, batch {batch} ({model})",
+                _ratio(results, TAPE, TEXTBOOK, batch),
+                lambda v: v <= 1.5,
+                " of textbook",
+            )
+        for batch in (32, 256, 1024):
+            judge(
+                f"tape no slower than PyTorch CPU float64, batch {batch} ({model})",
+                _ratio(results, TAPE, TORCH, batch),
+                lambda v: v <= 1,
+                " of PyTorch",
+            )
+        judge(
+            f"tape within 2x of PyTorch's per-call overhead, batch 1 ({model})",
+            _ratio(results, TAPE, TORCH, 1),
+            lambda v: v <= 2,
+            " of PyTorch",
+        )
