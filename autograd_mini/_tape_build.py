@@ -103,6 +103,9 @@ class Layout:
     outputs: list[tuple[bool, int]]
     """Per output: is it batched, and its row."""
     groups: list[Group]
+    zero_rows: tuple[list[slice], list[slice]]
+    """The batched gradient rows to zero before a backward pass (all of them, or for the
+    parameters' gradients only): not those that a sole operand always writes."""
     n_batched: int
     n_shared: int
     nodes: int
@@ -168,12 +171,18 @@ def build(
     param_rows = np.array([shared_row[p] for p in params], dtype=np.intp)
     output_rows = [(batched[v], row(v)) for v in outputs]
     _mark_sole_operands(built, output_rows)
+    n_inputs = sum(len(values) for values in input_lists)
+    to_zero = (
+        _rows_to_zero(built, len(batched_row), 0),
+        _rows_to_zero(built, len(batched_row), n_inputs),
+    )
     return Layout(
         input_rows,
         leaf_values,
         param_rows,
         output_rows,
         built,
+        to_zero,
         len(batched_row),
         len(shared_row),
         len(order),
@@ -190,3 +199,24 @@ def _mark_sole_operands(groups: list[Group], outputs: list[tuple[bool, int]]) ->
     for group in groups:
         for rows in group.operands:
             rows.sole = all(uses[rows.batched, r] == 1 for r in rows.numbers())
+
+
+def _rows_to_zero(groups: list[Group], n_rows: int, start: int) -> list[slice]:
+    """Rows ``start`` to ``n_rows`` of the batched gradients, as slices, but for those that
+    a sole operand writes on every backward pass."""
+    written = {
+        r
+        for group in groups
+        for rows in group.always_written()
+        if rows.sole and rows.batched
+        for r in rows.numbers()
+    }
+    slices: list[slice] = []
+    for r in range(start, n_rows):
+        if r in written:
+            continue
+        if slices and slices[-1].stop == r:
+            slices[-1] = slice(slices[-1].start, r + 1)
+        else:
+            slices.append(slice(r, r + 1))
+    return slices

@@ -34,6 +34,11 @@ class Group:
         """Compute the group's values into its rows; return what `backward` needs."""
         raise NotImplementedError
 
+    def always_written(self) -> list[Rows]:
+        """The operands whose gradient every backward pass of the group writes, even one
+        for the parameters only: those a parameter's gradient flows through."""
+        return [rows for rows in self.operands if rows.trains]
+
     def backward(
         self,
         g: Array,
@@ -72,6 +77,14 @@ class _Elementwise(Group):
             ) from None
         (batched if self.batched else shared)[self.out] = result
         return args
+
+    def always_written(self) -> list[Rows]:
+        partials = self.entry.partials if self.entry.arity is not None else ()
+        return [
+            rows
+            for rows, d in zip(self.operands, partials)
+            if rows.trains and rows.value is None and d is not None
+        ]
 
     def _check_domain(self, args: list[Any], shape: tuple[int, int]) -> None:
         """Raise the engine's own domain error, naming the example, for the first example

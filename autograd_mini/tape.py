@@ -104,7 +104,7 @@ class Tape:
         self.input_shapes: tuple[tuple[int, ...], ...] = tuple(input_shapes)
         """The shape of one example of each argument; a batch adds a leading axis."""
         self._input_rows = layout.input_rows
-        self._n_input_rows = sum(math.prod(shape) for shape in input_shapes)
+        self._zero_rows = layout.zero_rows
         self.params: tuple[Value, ...] = tuple(params)
         """The shared parameters, in the order of `TapeGradients.params`."""
         self._shared_leaf_values = layout.shared_leaf_values
@@ -330,8 +330,8 @@ class Tape:
     ) -> tuple[Array, Array]:
         size = batched.shape[1]
         grad_batched, grad_shared = self._buffers(size)[2:]
-        # The inputs' rows come first; without their gradients nothing writes or reads them.
-        grad_batched[self._n_input_rows if only_params else 0 :].fill(0.0)
+        for rows in self._zero_rows[only_params]:  # the others are written, not added to
+            grad_batched[rows] = 0.0
         if per_example:
             grad_shared = np.zeros((self._n_shared, size))
         else:

@@ -220,6 +220,30 @@ def test_every_dot_and_sum_layout_matches_the_engine() -> None:
     assert_tape_matches_engine(tape, f, [X, U])
 
 
+def test_reused_work_arrays_leave_nothing_behind() -> None:
+    """Gradient rows that a kernel writes rather than adds to are not zeroed between calls:
+    with the work arrays poisoned (NaN) between calls, alternating batches and modes on one
+    tape must equal a fresh tape each time."""
+    w = [am.Value(v) for v in (0.5, -1.5, 2.0)]
+
+    def f(x: list[am.Value], u: list[am.Value]) -> am.Value:
+        hidden = [am.dot(w, x).relu(), (am.dot(w[::-1], x) * u[0]).tanh(), u[1] ** 2]
+        return am.sum([h * h for h in hidden] + [am.sum(x) * u[2], w[0] ** 3.0])
+
+    rng = np.random.default_rng(3)
+    tape = am.trace(f, [0.1, 0.2, 0.3], [0.4, 0.5, 0.6], params=w)
+    for inputs in (True, False, True, False):
+        X, U = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+        fresh = am.trace(f, [0.1, 0.2, 0.3], [0.4, 0.5, 0.6], params=w)
+        got, expected = tape.grad(X, U, inputs=inputs), fresh.grad(X, U, inputs=inputs)
+        assert_close(got.params, expected.params)
+        for work in tape._workspace.values():
+            for gradients in work[2:]:
+                gradients.fill(math.nan)
+        for a, b in zip(got.inputs, expected.inputs, strict=True):
+            assert_close(a, b)
+
+
 def test_shared_gradients_with_repeated_operands() -> None:
     """One parameter used by many nodes of a group: gradients are added, not overwritten."""
     w = am.Value(0.7)
