@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from autograd_mini._engine import Op, Value, ops
-from autograd_mini._tape_groups import Group, make_group
+from autograd_mini._tape_groups import Group, make_group, read_inputs_directly
 from autograd_mini._tape_rows import Array
 
 
@@ -106,6 +106,8 @@ class Layout:
     zero_rows: tuple[list[slice], list[slice]]
     """The batched gradient rows to zero before a backward pass (all of them, or for the
     parameters' gradients only): not those that a sole operand always writes."""
+    direct_inputs: list[bool]
+    """Per argument: read by the groups from the caller's array, not copied in."""
     n_batched: int
     n_shared: int
     nodes: int
@@ -171,6 +173,8 @@ def build(
     param_rows = np.array([shared_row[p] for p in params], dtype=np.intp)
     output_rows = [(batched[v], row(v)) for v in outputs]
     _mark_sole_operands(built, output_rows)
+    arguments = [range(row, row + len(values)) for row, values in zip(input_rows, input_lists)]
+    direct = read_inputs_directly(built, arguments, output_rows)
     n_inputs = sum(len(values) for values in input_lists)
     to_zero = (
         _rows_to_zero(built, len(batched_row), 0),
@@ -183,6 +187,7 @@ def build(
         output_rows,
         built,
         to_zero,
+        direct,
         len(batched_row),
         len(shared_row),
         len(order),

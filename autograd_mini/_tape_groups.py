@@ -7,7 +7,7 @@ sum over many terms, or any operation of the rule table element by element.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from autograd_mini._tape_rows import Array, Rows
 class Group:
     """Nodes of one depth and operation whose values fill rows ``out`` of one buffer."""
 
-    __slots__ = ("batched", "depth", "op", "operands", "out", "size", "trains")
+    __slots__ = ("argument", "batched", "depth", "op", "operands", "out", "size", "trains")
 
     def __init__(self, op: str, depth: int, size: int, out: slice, batched: bool) -> None:
         self.op = op
@@ -29,9 +29,12 @@ class Group:
         self.batched = batched
         self.operands: list[Rows] = []
         self.trains = True  # does any of its nodes depend on a parameter?
+        self.argument: int | None = None  # a dense layer reading one argument as it is
 
-    def forward(self, batched: Array, shared: Array) -> Any:
-        """Compute the group's values into its rows; return what `backward` needs."""
+    def forward(self, batched: Array, shared: Array, inputs: Sequence[Array]) -> Any:
+        """Compute the group's values into its rows; return what `backward` needs.
+
+        ``inputs``: each argument's batch as (values, B) rows, read where `argument` says."""
         raise NotImplementedError
 
     def always_written(self) -> list[Rows]:
@@ -64,7 +67,7 @@ class _Elementwise(Group):
         self.entry = entry
         self.function: Callable[..., Any] = entry.array_forward or entry.forward
 
-    def forward(self, batched: Array, shared: Array) -> Any:
+    def forward(self, batched: Array, shared: Array, inputs: Sequence[Array]) -> Any:
         args = [rows.gather(batched, shared) for rows in self.operands]
         if self.entry.domain is not None:
             self._check_domain(args, (self.size, (batched if self.batched else shared).shape[1]))
@@ -148,7 +151,7 @@ class _Sum(Group):
 
     __slots__ = ()
 
-    def forward(self, batched: Array, shared: Array) -> Any:
+    def forward(self, batched: Array, shared: Array, inputs: Sequence[Array]) -> Any:
         terms = self.operands[0].gather(batched, shared)
         (batched if self.batched else shared)[self.out] = terms.sum(axis=1)
 
@@ -187,7 +190,7 @@ class _Dot(Group):
 
     __slots__ = ()
 
-    def forward(self, batched: Array, shared: Array) -> Any:
+    def forward(self, batched: Array, shared: Array, inputs: Sequence[Array]) -> Any:
         w, x = (rows.gather(batched, shared) for rows in self.operands[:2])
         z = (w * x).sum(axis=1)
         _add_bias(self, z, batched, shared)
@@ -219,10 +222,10 @@ class _Dense(Group):
 
     __slots__ = ()
 
-    def forward(self, batched: Array, shared: Array) -> Any:
+    def forward(self, batched: Array, shared: Array, inputs: Sequence[Array]) -> Any:
         rows_w, rows_x = self.operands[:2]
         w = shared[rows_w.index, 0].reshape(rows_w.shape)
-        x = batched[rows_x.index]
+        x = batched[rows_x.index] if self.argument is None else inputs[self.argument]
         z = batched[self.out]
         np.matmul(w, x, out=z)
         _add_bias(self, z, batched, shared)
@@ -330,3 +333,33 @@ def _constant(
         return None
     values = {float(p.data).hex() for p in leaves}  # -0.0 is not 0.0, NaN is itself
     return float.fromhex(values.pop()) if len(values) == 1 else None
+
+
+def read_inputs_directly(
+    groups: list[Group], arguments: list[range], outputs: list[tuple[bool, int]]
+) -> list[bool]:
+    """For each argument (its batched rows), whether only dense layers read it, all of it
+    in order: they then read the caller's array itself (a transposed view, which BLAS
+    takes as it is), and the argument is not copied into the batched buffer."""
+    direct = []
+    for i, rows_of_argument in enumerate(arguments):
+        readers = [
+            (group, rows)
+            for group in groups
+            for rows in group.operands
+            if rows.batched and any(r in rows_of_argument for r in rows.numbers())
+        ]
+        whole = slice(rows_of_argument.start, rows_of_argument.stop)
+        ok = (
+            bool(readers)
+            and not any(batched and row in rows_of_argument for batched, row in outputs)
+            and all(
+                isinstance(group, _Dense) and rows is group.operands[1] and rows.index == whole
+                for group, rows in readers
+            )
+        )
+        if ok:
+            for group, _ in readers:
+                group.argument = i
+        direct.append(ok)
+    return direct

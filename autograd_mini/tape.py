@@ -105,6 +105,7 @@ class Tape:
         """The shape of one example of each argument; a batch adds a leading axis."""
         self._input_rows = layout.input_rows
         self._zero_rows = layout.zero_rows
+        self._direct_inputs = layout.direct_inputs
         self.params: tuple[Value, ...] = tuple(params)
         """The shared parameters, in the order of `TapeGradients.params`."""
         self._shared_leaf_values = layout.shared_leaf_values
@@ -279,16 +280,19 @@ class Tape:
     def _run_forward(self, arrays: list[Array], *, keep: bool) -> tuple[Array, Array, list[Any]]:
         size = arrays[0].shape[0]
         batched, shared = self._buffers(size)[:2]
-        for array, row, shape in zip(arrays, self._input_rows, self.input_shapes):
-            n = math.prod(shape)
-            batched[row : row + n] = array.reshape(size, n).T
+        inputs = [
+            a.reshape(size, math.prod(shape)).T for a, shape in zip(arrays, self.input_shapes)
+        ]
+        for rows, row, direct in zip(inputs, self._input_rows, self._direct_inputs):
+            if not direct:
+                batched[row : row + len(rows)] = rows
         shared[self._param_rows, 0] = [p.data for p in self.params]  # read live, every call
         saved: list[Any] = []
         # NaN and overflow follow the engine's policy (they propagate as NaN and ±inf);
         # domain errors are raised by the groups, from the rule table's domain checks.
         with np.errstate(all="ignore"):
             for group in self._groups:
-                result = group.forward(batched, shared)
+                result = group.forward(batched, shared, inputs)
                 if keep:
                     saved.append(result)
         return batched, shared, saved

@@ -175,7 +175,7 @@ def _profile_tape_at(label: str, params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Ma
 
         def forward(group: Any = group) -> None:
             with np.errstate(all="ignore"):
-                group.forward(batched, shared)
+                group.forward(batched, shared, [Xa.T, Ya.T])
 
         name = f"level {group.depth} {group.op} x{group.size} ({type(group).__name__})"
         f_us = _median_seconds(forward, repeats) * 1e6

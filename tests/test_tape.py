@@ -180,6 +180,7 @@ def test_dense_layers_are_matrix_products() -> None:
     tape = am.trace(model, [0.0] * 4, params=model.parameters())
     assert [type(g).__name__ for g in tape._groups][::2] == ["_Dense", "_Dense"]
     assert tape.levels == 4 and tape.n_groups == 4  # per layer: W a + b, then tanh
+    assert [g.argument for g in tape._groups] == [0, None, None, None]  # reads X itself
     for dense in tape._groups[::2]:  # W and b each take consecutive rows: views, no gather
         assert [isinstance(rows.index, slice) for rows in dense.operands] == [True] * 3
     X = np.random.default_rng(0).normal(size=(7, 4))
