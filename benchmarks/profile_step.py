@@ -155,8 +155,12 @@ def _profile_tape_at(label: str, params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Ma
     seed = tape._seed(None, batch)
     phases = {
         "check the batch": lambda: tape._batch((Xa, Ya)),
-        "read the parameters": lambda: [p.data for p in tape.params],
-        "zero the gradients": lambda: [g.fill(0.0) for g in grads],
+        "read the parameters": lambda: shared.__setitem__(
+            (tape._param_rows, 0), [p.data for p in tape.params]
+        ),
+        "zero the gradients": lambda: (
+            [grads[0][rows].fill(0.0) for rows in tape._zero_rows[True]] + [grads[1].fill(0.0)]
+        ),
         "forward, all groups": lambda: tape._run_forward([Xa, Ya], keep=True),
         "backward, all groups": lambda: tape._run_backward(
             batched, shared, saved, seed, per_example=False, only_params=True
