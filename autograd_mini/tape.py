@@ -210,7 +210,9 @@ class Tape:
         A function whose graph depends on the data (a branch, an index by label) traced on
         one example gives a different graph on another: this is how to find out.
         """
-        arrays = self._batch(tuple(_real_array(a, "check")[None] for a in example))
+        arrays = self._batch(
+            tuple(_real_array(a, f"check: argument {i}")[None] for i, a in enumerate(example))
+        )
         values = [nest([Value(v) for v in a.ravel().tolist()], a.shape[1:]) for a in arrays]
         outputs, _ = as_outputs(self._function(*values))
         total = outputs[0] if len(outputs) == 1 else sum_(outputs)

@@ -372,7 +372,7 @@ def test_complex_bool_and_object_batches_are_refused(bad: Any, dtype: str, metho
     w = am.Value(0.5)
     tape = am.trace(lambda x, y: am.dot(x, [w, w]) * y, [1.0, 2.0], 3.0, params=[w])
     first, second = (bad[0], 1.0) if method == "check" else (bad, [1.0])
-    where = "check" if method == "check" else "batch argument 0"
+    where = "check: argument 0" if method == "check" else "batch argument 0"
     with pytest.raises(TypeError, match=rf"{where}: expected real numbers, .*dtype {dtype}"):
         getattr(tape, method)(first, second)
     with pytest.raises(TypeError, match=r"grad_output: .*dtype complex128"):
