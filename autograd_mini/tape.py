@@ -38,281 +38,27 @@ shape, and inputs that the result does not use (often a sign of the above).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 
-from autograd_mini._engine import Op, Value, gradients, ops, sum_, topological_order
+from autograd_mini._engine import Value, gradients, sum_, topological_order
+from autograd_mini._tape_build import (
+    Layout,
+    as_outputs,
+    build,
+    flatten,
+    input_values,
+    nest,
+    shared_params,
+)
+from autograd_mini._tape_rows import Array
 
-Array = npt.NDArray[np.float64]
 Reduction = Literal["mean", "sum", "none"]
 
 __all__ = ["Tape", "TapeGradients", "trace"]
-
-
-# ---- the operations come from the rule table -------------------------------------------
-
-
-def _op_of(node: Value) -> Op:
-    """The rule-table entry of a node, checked to be one the tape can run."""
-    op = ops.get(node.op)
-    if op is None:
-        raise NotImplementedError(f"trace: the tape has no batched form of operation {node.op!r}")
-    return op
-
-
-# ---- where a group's operand lives -----------------------------------------------------
-
-
-class _Rows:
-    """One operand of a group: rows of the batched or the shared buffer, as a slice when
-    they are consecutive (a free view), else as an index array, viewed as ``shape``."""
-
-    __slots__ = ("batched", "index", "shape", "trains", "unique")
-
-    def __init__(
-        self, rows: Sequence[int], shape: tuple[int, ...], batched: bool, trains: bool = True
-    ) -> None:
-        self.batched = batched
-        self.shape = shape
-        self.trains = trains  # does a parameter's gradient flow through these rows?
-        self.unique = len(set(rows)) == len(rows)
-        start = rows[0] if rows else 0
-        if list(rows) == list(range(start, start + len(rows))):
-            self.index: slice | npt.NDArray[np.intp] = slice(start, start + len(rows))
-        else:
-            self.index = np.asarray(rows, dtype=np.intp)
-
-    def gather(self, batched: Array, shared: Array) -> Array:
-        """The operand's values, shape ``(*shape, width)``: width B, or 1 if shared."""
-        buffer = batched if self.batched else shared
-        values = buffer[self.index]
-        if len(self.shape) == 1:
-            return values
-        return values.reshape(*self.shape, buffer.shape[1])
-
-    def add(self, grad_batched: Array, grad_shared: Array, contribution: Any) -> None:
-        """Add a gradient contribution of shape ``(*shape, width)`` into the operand's rows;
-        a shared operand's contribution is summed over the batch unless kept per example."""
-        target = grad_batched if self.batched else grad_shared
-        width = target.shape[1]
-        c = np.asarray(contribution)
-        if width == 1 and c.shape[-1] != 1:  # a shared operand: sum over the batch
-            c = c.sum(axis=-1, keepdims=True)
-        if isinstance(self.index, slice):
-            view = target[self.index]
-            if len(self.shape) > 1:
-                view = view.reshape(*self.shape, width)
-            view += c
-            return
-        c = np.broadcast_to(c, (*self.shape, width)).reshape(-1, width)
-        if self.unique:
-            target[self.index] += c
-        else:
-            np.add.at(target, self.index, c)
-
-
-# ---- groups: the nodes of one level and one operation ----------------------------------
-
-
-class _Group:
-    """Nodes of one depth and operation whose values fill rows ``out`` of one buffer."""
-
-    __slots__ = ("batched", "depth", "op", "operands", "out", "size", "trains")
-
-    def __init__(self, op: str, depth: int, size: int, out: slice, batched: bool) -> None:
-        self.op = op
-        self.depth = depth
-        self.size = size
-        self.out = out
-        self.batched = batched
-        self.operands: list[_Rows] = []
-        self.trains = True  # does any of its nodes depend on a parameter?
-
-    def forward(self, batched: Array, shared: Array) -> Any:
-        """Compute the group's values into its rows; return what `backward` needs."""
-        raise NotImplementedError
-
-    def backward(
-        self,
-        g: Array,
-        out: Array,
-        saved: Any,
-        grad_batched: Array,
-        grad_shared: Array,
-        only_params: bool,
-    ) -> None:
-        """Push the group's gradient ``g`` into its operands' gradients (with
-        ``only_params``, only into operands a parameter's gradient flows through)."""
-        raise NotImplementedError
-
-
-class _Elementwise(_Group):
-    """Any operation, operand by operand: the rule table's forward on arrays, and its
-    partials, run on arrays, times the upstream gradient."""
-
-    __slots__ = ("entry", "function")
-
-    def __init__(self, entry: Op, *args: Any) -> None:
-        super().__init__(*args)
-        self.entry = entry
-        self.function: Callable[..., Any] = entry.array_forward or entry.forward
-
-    def forward(self, batched: Array, shared: Array) -> Any:
-        args = [rows.gather(batched, shared) for rows in self.operands]
-        if self.entry.domain is not None:
-            self._check_domain(args)
-        try:
-            result: Array = self.function(*args)
-        except TypeError as error:
-            raise NotImplementedError(
-                f"tape: the forward of {self.op!r} does not take numpy arrays ({error}); "
-                f"give am.defop an array_forward= to batch it"
-            ) from None
-        (batched if self.batched else shared)[self.out] = result
-        return args
-
-    def _check_domain(self, args: list[Array]) -> None:
-        """Raise the engine's own domain error, naming the example, for the first example
-        whose operands are outside the operation's domain."""
-        entry = self.entry
-        assert entry.domain is not None
-        valid = np.asarray(entry.domain(*args))
-        if valid.all():
-            return
-        full = [np.broadcast_to(a, valid.shape) for a in args]
-        node, example = np.argwhere(~valid)[0].tolist()
-        error = entry.domain_error(*[float(a[node, example]) for a in full])
-        where = f", example {example}" if self.batched else ""
-        raise type(error)(f"tape: forward of {self.op!r} (level {self.depth}{where}): {error}")
-
-    def backward(
-        self,
-        g: Array,
-        out: Array,
-        saved: Any,
-        grad_batched: Array,
-        grad_shared: Array,
-        only_params: bool,
-    ) -> None:
-        for rows, d in zip(self.operands, self.entry.local(out, saved)):
-            if d is None or (only_params and not rows.trains):
-                continue
-            rows.add(grad_batched, grad_shared, np.broadcast_to(g * d, g.shape))
-
-
-class _Sum(_Group):
-    """``sum`` nodes of n terms each, all batched or all shared: one (k, n, B) reduction.
-
-    The rule table's ∂sum/∂term is 1: every term gets the upstream gradient, here one
-    broadcast of g over the n terms instead of n separate arrays.
-    """
-
-    __slots__ = ()
-
-    def forward(self, batched: Array, shared: Array) -> Any:
-        terms = self.operands[0].gather(batched, shared)
-        (batched if self.batched else shared)[self.out] = terms.sum(axis=1)
-
-    def backward(
-        self,
-        g: Array,
-        out: Array,
-        saved: Any,
-        grad_batched: Array,
-        grad_shared: Array,
-        only_params: bool,
-    ) -> None:
-        self.operands[0].add(grad_batched, grad_shared, g[:, None, :])
-
-
-def _add_bias(group: _Group, z: Array, batched: Array, shared: Array) -> None:
-    """z += b for the ``dot`` nodes of ``group`` that have a bias (a third operand)."""
-    if len(group.operands) == 3:
-        z += group.operands[2].gather(batched, shared)
-
-
-def _push_to_bias(group: _Group, g: Array, grads: tuple[Array, Array], only_params: bool) -> None:
-    """The bias of w·x + b gets the upstream gradient itself (∂dot/∂b = 1)."""
-    if len(group.operands) == 3:
-        bias = group.operands[2]
-        if bias.trains or not only_params:
-            bias.add(*grads, g)
-
-
-class _Dot(_Group):
-    """``dot`` nodes w·x (+ b) with n pairs, each side all batched or all shared.
-
-    The rule table's partials give w_i the gradient g·x_i and x_i the gradient g·w_i; here
-    those are two broadcast products over (k, n, B) arrays instead of 2n (k, B) arrays.
-    """
-
-    __slots__ = ()
-
-    def forward(self, batched: Array, shared: Array) -> Any:
-        w, x = (rows.gather(batched, shared) for rows in self.operands[:2])
-        z = (w * x).sum(axis=1)
-        _add_bias(self, z, batched, shared)
-        (batched if self.batched else shared)[self.out] = z
-        return w, x
-
-    def backward(
-        self,
-        g: Array,
-        out: Array,
-        saved: Any,
-        grad_batched: Array,
-        grad_shared: Array,
-        only_params: bool,
-    ) -> None:
-        w, x = saved
-        rows_w, rows_x = self.operands[:2]
-        _push_to_bias(self, g, (grad_batched, grad_shared), only_params)
-        if rows_w.trains or not only_params:
-            rows_w.add(grad_batched, grad_shared, g[:, None, :] * x)
-        if rows_x.trains or not only_params:
-            rows_x.add(grad_batched, grad_shared, g[:, None, :] * w)
-
-
-class _Dense(_Group):
-    """A dense layer's ``dot`` nodes: shared weights W (k, n) against the same n batched
-    inputs X (n, B), so the forward is W @ X (+ b) and the backward two matrix products
-    (the sums over i of dot's g·x_i and g·w_i, taken by BLAS)."""
-
-    __slots__ = ()
-
-    def forward(self, batched: Array, shared: Array) -> Any:
-        rows_w, rows_x = self.operands[:2]
-        w = shared[rows_w.index, 0].reshape(rows_w.shape)
-        x = batched[rows_x.index]
-        z = batched[self.out]
-        np.matmul(w, x, out=z)
-        _add_bias(self, z, batched, shared)
-        return w, x
-
-    def backward(
-        self,
-        g: Array,
-        out: Array,
-        saved: Any,
-        grad_batched: Array,
-        grad_shared: Array,
-        only_params: bool,
-    ) -> None:
-        w, x = saved
-        rows_w, rows_x = self.operands[:2]
-        _push_to_bias(self, g, (grad_batched, grad_shared), only_params)
-        if rows_x.trains or not only_params:
-            rows_x.add(grad_batched, grad_shared, w.T @ g)
-        if not rows_w.trains and only_params:
-            return
-        if grad_shared.shape[1] == 1:  # summed over the batch: one matrix product
-            rows_w.add(grad_batched, grad_shared, (g @ x.T)[:, :, None])
-        else:  # per example: the outer products themselves
-            rows_w.add(grad_batched, grad_shared, g[:, None, :] * x[None, :, :])
 
 
 # ---- the tape ------------------------------------------------------------------------
@@ -347,30 +93,30 @@ class Tape:
         self,
         function: Callable[..., Any],
         input_shapes: list[tuple[int, ...]],
-        input_rows: list[int],
         params: list[Value],
-        shared_leaf_values: Array,
-        param_rows: npt.NDArray[np.intp],
-        outputs: list[tuple[bool, int]],
         single_output: bool,
-        groups: list[_Group],
-        sizes: tuple[int, int, int],
+        layout: Layout,
+        explicit_params: bool,
     ) -> None:
         self._function = function
-        self._explicit_params = True
+        self._explicit_params = explicit_params
         self._workspace: dict[int, tuple[Array, Array, Array, Array]] = {}
         self.input_shapes: tuple[tuple[int, ...], ...] = tuple(input_shapes)
         """The shape of one example of each argument; a batch adds a leading axis."""
-        self._input_rows = input_rows
+        self._input_rows = layout.input_rows
+        self._zero_rows = layout.zero_rows
+        self._direct_inputs = layout.direct_inputs
         self.params: tuple[Value, ...] = tuple(params)
         """The shared parameters, in the order of `TapeGradients.params`."""
-        self._shared_leaf_values = shared_leaf_values
-        self._param_rows = param_rows
-        self._outputs = outputs
+        self._shared_leaf_values = layout.shared_leaf_values
+        self._param_rows = layout.param_rows
+        self._outputs = layout.outputs
         self._single = single_output
-        self._groups = groups
-        self._n_batched, self._n_shared, self.nodes = sizes
-        self.levels = max((group.depth for group in groups), default=0)
+        self._groups = layout.groups
+        self._n_batched, self._n_shared = layout.n_batched, layout.n_shared
+        self.nodes = layout.nodes
+        """How many nodes the traced graph has."""
+        self.levels = max((group.depth for group in layout.groups), default=0)
         """The graph's depth: the forward pass runs this many levels."""
 
     @property
@@ -464,15 +210,17 @@ class Tape:
         A function whose graph depends on the data (a branch, an index by label) traced on
         one example gives a different graph on another: this is how to find out.
         """
-        arrays = self._batch(tuple(np.asarray(a, dtype=np.float64)[None] for a in example))
-        values = [_nest([Value(v) for v in a.ravel().tolist()], a.shape[1:]) for a in arrays]
-        outputs, _ = _as_outputs(self._function(*values))
+        arrays = self._batch(
+            tuple(_real_array(a, f"check: argument {i}")[None] for i, a in enumerate(example))
+        )
+        values = [nest([Value(v) for v in a.ravel().tolist()], a.shape[1:]) for a in arrays]
+        outputs, _ = as_outputs(self._function(*values))
         total = outputs[0] if len(outputs) == 1 else sum_(outputs)
         # Leaves made while tracing (constants, when params were not named) are new in
         # the fresh run: compare the parameters that the fresh graph uses.
         fresh = set(topological_order(total))
         used = [i for i, p in enumerate(self.params) if self._explicit_params or p in fresh]
-        leaves = [v for a in values for v in _flatten(a)] + [self.params[i] for i in used]
+        leaves = [v for a in values for v in flatten(a)] + [self.params[i] for i in used]
         expected_out = np.array([o.data for o in outputs])
         expected_grads = np.array(gradients(total, leaves))
         seed = np.ones((1, self.n_outputs))
@@ -500,10 +248,7 @@ class Tape:
             )
         arrays = []
         for i, (arg, shape) in enumerate(zip(batch, shapes)):
-            try:
-                array = np.asarray(arg, dtype=np.float64)
-            except (TypeError, ValueError) as error:
-                raise ValueError(f"batch argument {i}: not an array of numbers ({error})") from None
+            array = _real_array(arg, f"batch argument {i}")
             if array.ndim != len(shape) + 1 or array.shape[1:] != shape:
                 expected = ", ".join(["B", *map(str, shape)])
                 raise ValueError(
@@ -528,30 +273,28 @@ class Tape:
             if len(self._workspace) >= 4:
                 self._workspace.clear()
             nb, ns = self._n_batched, self._n_shared
-            buffers = (
-                np.empty((nb, size)),
-                np.empty((ns, 1)),
-                np.empty((nb, size)),
-                np.empty((ns, 1)),
-            )
+            shared = np.empty((ns, 1))
+            shared[: len(self._shared_leaf_values), 0] = self._shared_leaf_values  # constants
+            buffers = (np.empty((nb, size)), shared, np.empty((nb, size)), np.empty((ns, 1)))
             self._workspace[size] = buffers
         return buffers
 
     def _run_forward(self, arrays: list[Array], *, keep: bool) -> tuple[Array, Array, list[Any]]:
         size = arrays[0].shape[0]
         batched, shared = self._buffers(size)[:2]
-        for array, row, shape in zip(arrays, self._input_rows, self.input_shapes):
-            n = math.prod(shape)
-            batched[row : row + n] = array.reshape(size, n).T
-        leaf_values = self._shared_leaf_values
-        leaf_values[self._param_rows] = np.array([p.data for p in self.params], dtype=np.float64)
-        shared[: len(leaf_values), 0] = leaf_values
+        inputs = [
+            a.reshape(size, math.prod(shape)).T for a, shape in zip(arrays, self.input_shapes)
+        ]
+        for rows, row, direct in zip(inputs, self._input_rows, self._direct_inputs):
+            if not direct:
+                batched[row : row + len(rows)] = rows
+        shared[self._param_rows, 0] = [p.data for p in self.params]  # read live, every call
         saved: list[Any] = []
         # NaN and overflow follow the engine's policy (they propagate as NaN and ±inf);
         # domain errors are raised by the groups, from the rule table's domain checks.
         with np.errstate(all="ignore"):
             for group in self._groups:
-                result = group.forward(batched, shared)
+                result = group.forward(batched, shared, inputs)
                 if keep:
                     saved.append(result)
         return batched, shared, saved
@@ -572,7 +315,7 @@ class Tape:
                     f"shape (B, {self.n_outputs}) to say how to weight them"
                 )
             return np.ones((size, 1))
-        seed = np.asarray(grad_output, dtype=np.float64)
+        seed = _real_array(grad_output, "grad_output")
         if self._single and seed.shape == (size,):
             seed = seed[:, None]
         if seed.shape != (size, self.n_outputs):
@@ -593,7 +336,8 @@ class Tape:
     ) -> tuple[Array, Array]:
         size = batched.shape[1]
         grad_batched, grad_shared = self._buffers(size)[2:]
-        grad_batched.fill(0.0)
+        for rows in self._zero_rows[only_params]:  # the others are written, not added to
+            grad_batched[rows] = 0.0
         if per_example:
             grad_shared = np.zeros((self._n_shared, size))
         else:
@@ -605,93 +349,45 @@ class Tape:
                 grad_shared[row] += seed[:, j]
             else:
                 grad_shared[row] += seed[:, j].sum()
+        # A partial that divides by zero (sqrt at 0) is the engine's ZeroDivisionError.
         with np.errstate(divide="raise", invalid="ignore", over="ignore", under="ignore"):
             for group, result in zip(reversed(self._groups), reversed(saved)):
                 if only_params and not group.trains:
                     continue
                 values, grads = (batched, grad_batched) if group.batched else (shared, grad_shared)
-                try:
-                    group.backward(
-                        grads[group.out],
-                        values[group.out],
-                        result,
-                        grad_batched,
-                        grad_shared,
-                        only_params,
-                    )
-                except FloatingPointError as error:
-                    raise ZeroDivisionError(
-                        f"tape: backward of {group.op!r} (level {group.depth}): {error}"
-                    ) from None
+                group.backward(
+                    grads[group.out],
+                    values[group.out],
+                    result,
+                    grad_batched,
+                    grad_shared,
+                    only_params,
+                )
         return grad_batched, grad_shared
 
 
 # ---- tracing ---------------------------------------------------------------------------
 
 
-def _nest(flat: list[Value], shape: tuple[int, ...]) -> Any:
-    """Values in the nested-list structure of ``shape`` (a number for shape ())."""
-    if not shape:
-        return flat[0]
-    if len(shape) == 1:
-        return list(flat)
-    step = math.prod(shape[1:])
-    return [_nest(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
-
-
-def _flatten(nested: Any) -> list[Value]:
-    if isinstance(nested, Value):
-        return [nested]
-    return [v for item in nested for v in _flatten(item)]
-
-
-def _input_values(arg: object, i: int) -> tuple[list[Value], tuple[int, ...]]:
-    """Fresh input Values for one example argument, and its shape."""
+def _real_array(arg: Any, what: str) -> Array:
+    """``arg`` as a float64 array. Complex, bool, text and objects are refused, as
+    ``Value(1j)`` and ``Value(True)`` are: a cast would drop an imaginary part silently."""
     try:
         array = np.asarray(arg)
-    except ValueError as error:
-        raise ValueError(f"trace: example argument {i} is not a regular array ({error})") from None
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{what}: not an array of numbers ({error})") from None
     if array.dtype.kind not in "iuf":
-        hint = (
-            " (pass plain numbers: trace makes the input Values)" if array.dtype == object else ""
-        )
-        raise TypeError(
-            f"trace: example argument {i} must be a real number or a (nested) list of them, "
-            f"got {type(arg).__name__} {arg!r:.80}{hint}"
-        )
-    flat = array.ravel().tolist()
-    name = f"x{i}"
-    labels = [name] if array.ndim == 0 else [f"{name}[{j}]" for j in range(len(flat))]
-    return [Value(v, label=label) for v, label in zip(flat, labels)], array.shape
+        hint = " (Values, text, or ints too large for a float?)" if array.dtype == object else ""
+        raise TypeError(f"{what}: expected real numbers, got an array of dtype {array.dtype}{hint}")
+    if not isinstance(arg, np.ndarray) and array.size and _holds_a_bool(arg):
+        raise TypeError(f"{what}: expected real numbers, got a bool among them")
+    return array.astype(np.float64, copy=False)
 
 
-def _as_outputs(result: object) -> tuple[list[Value], bool]:
-    if isinstance(result, Value):
-        return [result], True
-    if isinstance(result, list | tuple) and result and all(isinstance(v, Value) for v in result):
-        return list(result), False
-    raise TypeError(
-        f"trace: the function must return a Value or a non-empty list of Values, got "
-        f"{type(result).__name__} {result!r:.80}"
-    )
-
-
-def _shared_params(params: object, order: list[Value], inputs: set[Value]) -> list[Value]:
-    if params is None:
-        return [v for v in order if not v.parents and v not in inputs]
-    if isinstance(params, Value | str) or not isinstance(params, Iterable):
-        raise TypeError(f"trace: params must be a list of Values, got {type(params).__name__}")
-    result = list(params)
-    seen: set[Value] = set()
-    for p in result:
-        if not isinstance(p, Value):
-            raise TypeError(f"trace: params must be Values, got {type(p).__name__} {p!r:.80}")
-        if p.parents:
-            raise ValueError(f"trace: params must be leaf Values, but {p!r} has parents")
-        if p in seen:
-            raise ValueError(f"trace: params lists {p!r} more than once")
-        seen.add(p)
-    return result
+def _holds_a_bool(arg: Any) -> bool:
+    """Does a nested list hold a bool, which numpy would read as 0 or 1 among numbers?"""
+    items = np.asarray(arg, dtype=object).ravel().tolist()
+    return any(isinstance(v, bool | np.bool_) for v in items)
 
 
 def trace(
@@ -726,11 +422,11 @@ def trace(
         raise ValueError("trace: give at least one example argument (the per-example inputs)")
     input_lists, shapes = [], []
     for i, arg in enumerate(example_args):
-        values, shape = _input_values(arg, i)
+        values, shape = input_values(arg, i)
         input_lists.append(values)
         shapes.append(shape)
-    outputs, single = _as_outputs(
-        f(*(_nest(values, shape) for values, shape in zip(input_lists, shapes)))
+    outputs, single = as_outputs(
+        f(*(nest(values, shape) for values, shape in zip(input_lists, shapes)))
     )
     order = topological_order(*outputs)
     inputs = {v for values in input_lists for v in values}
@@ -742,138 +438,6 @@ def trace(
             f"{' ...' if len(unused) > 8 else ''}; if the graph depends on their values "
             "(a branch or an index), it cannot be traced once. allow_unused=True accepts this"
         )
-    shared_params = _shared_params(params, order, inputs)
-    tape = _build(f, input_lists, shapes, shared_params, outputs, single, order)
-    tape._explicit_params = params is not None
-    return tape
-
-
-def _build(
-    f: Callable[..., Any],
-    input_lists: list[list[Value]],
-    shapes: list[tuple[int, ...]],
-    params: list[Value],
-    outputs: list[Value],
-    single: bool,
-    order: list[Value],
-) -> Tape:
-    """Group the nodes by (depth, operation, operand kinds) and lay out the buffers."""
-    inputs = {v for values in input_lists for v in values}
-    param_set = set(params)
-    batched: dict[Value, bool] = {}
-    trains: dict[Value, bool] = {}  # does the node depend on a parameter?
-    depth: dict[Value, int] = {}
-    groups: dict[tuple[Any, ...], list[Value]] = {}
-    for node in order:
-        if not node.parents:
-            batched[node] = node in inputs
-            trains[node] = node in param_set
-            depth[node] = 0
-            continue
-        batched[node] = any(batched[p] for p in node.parents)
-        trains[node] = any(trains[p] for p in node.parents)
-        depth[node] = 1 + max(depth[p] for p in node.parents)
-        kinds = tuple(batched[p] for p in node.parents)
-        key = (depth[node], _op_of(node).name, len(node.parents), kinds)
-        groups.setdefault(key, []).append(node)
-    ordered = sorted(groups.items(), key=lambda item: item[0][0])  # stable: by depth
-
-    # Rows: inputs first, then each group's outputs consecutively (so a group writes a
-    # slice); shared leaves in order of first use, so a layer's weights are consecutive.
-    batched_row: dict[Value, int] = {}
-    input_rows = []
-    for values in input_lists:
-        input_rows.append(len(batched_row))
-        for v in values:
-            batched_row[v] = len(batched_row)
-    shared_row: dict[Value, int] = {}
-    for (_, name, arity, _), nodes in ordered:
-        split = arity - 1 if name == "dot" and arity % 2 else arity  # biases after W
-        operands = [p for node in nodes for p in node.parents[:split]]
-        operands += [node.parents[split] for node in nodes if split < arity]
-        for p in operands:
-            if not p.parents and not batched[p] and p not in shared_row:
-                shared_row[p] = len(shared_row)
-    for v in [*params, *outputs]:
-        if not v.parents and v not in inputs and v not in shared_row:
-            shared_row[v] = len(shared_row)
-    leaf_values = np.array([v.data for v in shared_row], dtype=np.float64)
-    for (_, _, _, _), nodes in ordered:
-        rows = batched_row if batched[nodes[0]] else shared_row
-        for node in nodes:
-            rows[node] = len(rows)
-
-    def row(v: Value) -> int:
-        return batched_row[v] if batched[v] else shared_row[v]
-
-    built = [_make_group(key, nodes, batched, trains, row) for key, nodes in ordered]
-    param_rows = np.array([shared_row[p] for p in params], dtype=np.intp)
-    output_rows = [(batched[v], row(v)) for v in outputs]
-    sizes = (len(batched_row), len(shared_row), len(order))
-    return Tape(
-        f,
-        shapes,
-        input_rows,
-        params,
-        leaf_values,
-        param_rows,
-        output_rows,
-        single,
-        built,
-        sizes,
-    )
-
-
-def _make_group(
-    key: tuple[Any, ...],
-    nodes: list[Value],
-    batched: dict[Value, bool],
-    trains: dict[Value, bool],
-    row: Callable[[Value], int],
-) -> _Group:
-    level, name, arity, kinds = key
-    k = len(nodes)
-    first = row(nodes[0])
-    out = slice(first, first + k)
-    is_batched = batched[nodes[0]]
-    args = (name, level, k, out, is_batched)
-
-    def column(j: int) -> list[int]:
-        return [row(node.parents[j]) for node in nodes]
-
-    def block(start: int, n: int) -> list[int]:  # rows of operands start..start+n, node-major
-        return [row(node.parents[start + i]) for node in nodes for i in range(n)]
-
-    def learns(start: int, n: int) -> bool:  # does a parameter's gradient flow there?
-        return any(trains[node.parents[start + i]] for node in nodes for i in range(n))
-
-    group: _Group
-    n = arity // 2
-    if name == "sum" and len(set(kinds)) == 1:
-        group = _Sum(*args)
-        group.operands = [_Rows(block(0, arity), (k, arity), kinds[0], learns(0, arity))]
-    elif name == "dot" and len(set(kinds[:n])) == 1 and len(set(kinds[n : 2 * n])) == 1:
-        w_side, x_side = (n, 0) if kinds[0] and not kinds[n] else (0, n)  # shared side first
-        w_rows, x_rows = block(w_side, n), block(x_side, n)
-        w_kind, x_kind = kinds[w_side], kinds[x_side]
-        w_learns, x_learns = learns(w_side, n), learns(x_side, n)
-        first_x = x_rows[:n]
-        if not w_kind and x_kind and x_rows == first_x * k:
-            group = _Dense(*args)
-            group.operands = [
-                _Rows(w_rows, (k, n), False, w_learns),
-                _Rows(first_x, (n,), True, x_learns),
-            ]
-        else:
-            group = _Dot(*args)
-            group.operands = [
-                _Rows(w_rows, (k, n), w_kind, w_learns),
-                _Rows(x_rows, (k, n), x_kind, x_learns),
-            ]
-        if arity % 2:  # w·x + b: the biases, one per node
-            group.operands.append(_Rows(column(2 * n), (k,), kinds[2 * n], learns(2 * n, 1)))
-    else:
-        group = _Elementwise(ops[name], *args)
-        group.operands = [_Rows(column(j), (k,), kinds[j], learns(j, 1)) for j in range(arity)]
-    group.trains = any(trains[node] for node in nodes)
-    return group
+    shared = shared_params(params, order, inputs)
+    layout = build(input_lists, shapes, shared, outputs, order)
+    return Tape(f, shapes, shared, single, layout, explicit_params=params is not None)

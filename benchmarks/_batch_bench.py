@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import _mlp
 from _harness import fmt_ratio, fmt_time, measure_side_by_side
@@ -48,8 +49,13 @@ class Cell:
 
 
 def _make_tape(params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Matrix) -> _mlp.Step:
+    return tape_step(params, X, Y)[0]
+
+
+def tape_step(params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Matrix) -> tuple[_mlp.Step, Any]:
     """Trace one example's loss through nn.MLP once; each step runs the whole batch on the
-    tape (mean reduction) and updates the parameter Values, as an optimizer would."""
+    tape (mean reduction, only the parameters' gradients, as `train.fit` asks) and updates
+    the parameter Values, as an optimizer would. Returns the step and the tape."""
     import numpy as np
 
     import autograd_mini as am
@@ -68,12 +74,12 @@ def _make_tape(params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Matrix) -> _mlp.Step
     lr = _mlp.LR
 
     def step() -> float:
-        grads = tape.grad(Xa, Ya, reduction="mean")
+        grads = tape.grad(Xa, Ya, reduction="mean", inputs=False)
         for p, g in zip(weights, grads.params.tolist()):
             p.data -= lr * g
         return float(grads.output.mean())
 
-    return step
+    return step, tape
 
 
 def _make_micrograd(params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Matrix) -> _mlp.Step:
@@ -278,3 +284,32 @@ def _targets(report: Report, all_results: dict[str, dict[str, dict[int, Cell]]])
         lambda v: v <= 5,
         _mark(moons, (SCALAR,), 256),
     )
+    _tape_at_the_floor(judge, {"moons": moons, "digits": digits})
+
+
+def _tape_at_the_floor(
+    judge: Callable[[str, float | None, Callable[[float], bool], str], None],
+    models: dict[str, dict[str, dict[int, Cell]]],
+) -> None:
+    """Issue 13's tape targets, each a ratio of step times in this run."""
+    for model, results in models.items():
+        for batch in (256, 1024):
+            judge(
+                f"tape within 1.5x of the numpy textbook step, batch {batch} ({model})",
+                _ratio(results, TAPE, TEXTBOOK, batch),
+                lambda v: v <= 1.5,
+                " of textbook",
+            )
+        for batch in (32, 256, 1024):
+            judge(
+                f"tape no slower than PyTorch CPU float64, batch {batch} ({model})",
+                _ratio(results, TAPE, TORCH, batch),
+                lambda v: v <= 1,
+                " of PyTorch",
+            )
+        judge(
+            f"tape within 2x of PyTorch's per-call overhead, batch 1 ({model})",
+            _ratio(results, TAPE, TORCH, 1),
+            lambda v: v <= 2,
+            " of PyTorch",
+        )

@@ -2,6 +2,12 @@
 
     python benchmarks/profile_step.py             # phases, GC, cProfile top 15
     python benchmarks/profile_step.py --nn        # the same with nn.MLP (dot nodes)
+    python benchmarks/profile_step.py --tape      # the tape's step, group by group
+
+With ``--tape``: the batch bench's tape step (moons MLP(2, [16, 16, 1]) and digits
+MLP(64, [32, 10]), batches 1, 32, 256 and 1024) split into the work outside the groups
+(checking the batch, reading the parameters, zeroing the gradients, the update) and each
+group's forward and backward, timed by hand, then cProfile's top functions at batch 256.
 
 Splits a step into its phases (building the graph, the topological order, the backprop
 loop, the SGD update, freeing the graph), each timed with the cyclic garbage collector on
@@ -102,11 +108,94 @@ def phases(forward: Callable[[], Any], params: list[am.Value], repeats: int) -> 
     return {k: statistics.median(v) for k, v in times.items()}
 
 
+def _median_seconds(f: Callable[[], Any], repeats: int) -> float:
+    f()
+    samples = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            f()
+        samples.append((time.perf_counter() - start) / repeats)
+    return statistics.median(samples)
+
+
+def profile_tape() -> None:
+    """The tape's training step, phase by phase and group by group, on both models."""
+    import _batch_bench
+
+    models = [
+        ("moons MLP(2, [16, 16, 1])", [2, 16, 16, 1], _mlp.moons(1024)),
+        ("digits MLP(64, [32, 10])", [64, 32, 10], _mlp.digits_like(1024)),
+    ]
+    for label, sizes, (X, Y) in models:
+        params = _mlp.init_params(sizes)
+        for batch in (1, 32, 256, 1024):
+            _profile_tape_at(label, params, X[:batch], Y[:batch])
+        step, _ = _batch_bench.tape_step(params, X[:256], Y[:256])
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(50):
+            step()
+        profiler.disable()
+        print(f"\ncProfile, {label}, 50 steps at batch 256, by own time:")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
+
+
+def _profile_tape_at(label: str, params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Matrix) -> None:
+    import _batch_bench
+    import numpy as np
+
+    step, tape = _batch_bench.tape_step(params, X, Y)
+    Xa, Ya = np.array(X), np.array(Y)
+    batch = len(X)
+    repeats = max(5, 2000 // batch)
+    total = _median_seconds(step, repeats)
+    batched, shared, saved = tape._run_forward(tape._batch((Xa, Ya)), keep=True)
+    grads = tape._buffers(batch)[2:]
+    seed = tape._seed(None, batch)
+    phases = {
+        "check the batch": lambda: tape._batch((Xa, Ya)),
+        "read the parameters": lambda: shared.__setitem__(
+            (tape._param_rows, 0), [p.data for p in tape.params]
+        ),
+        "zero the gradients": lambda: (
+            [grads[0][rows].fill(0.0) for rows in tape._zero_rows[True]] + [grads[1].fill(0.0)]
+        ),
+        "forward, all groups": lambda: tape._run_forward([Xa, Ya], keep=True),
+        "backward, all groups": lambda: tape._run_backward(
+            batched, shared, saved, seed, per_example=False, only_params=True
+        ),
+    }
+    print(f"\n{label}, batch {batch}: step {total * 1e6:.0f} us, {tape}")
+    for name, f in phases.items():
+        print(f"  {name:<24} {_median_seconds(f, repeats) * 1e6:>8.1f} us")
+    print(f"  {'group':<40} {'forward':>9} {'backward':>9}")
+    for group, result in zip(tape._groups, saved):
+
+        def backward(group: Any = group, result: Any = result) -> None:
+            values, g = (batched, grads[0]) if group.batched else (shared, grads[1])
+            with np.errstate(all="ignore"):
+                group.backward(g[group.out], values[group.out], result, *grads, only_params=True)
+
+        def forward(group: Any = group) -> None:
+            with np.errstate(all="ignore"):
+                group.forward(batched, shared, [Xa.T, Ya.T])
+
+        name = f"level {group.depth} {group.op} x{group.size} ({type(group).__name__})"
+        f_us = _median_seconds(forward, repeats) * 1e6
+        b_us = _median_seconds(backward, repeats) * 1e6 if group.trains else 0.0
+        print(f"  {name:<40} {f_us:>7.1f}us {b_us:>7.1f}us")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--nn", action="store_true", help="use autograd_mini.nn.MLP (dot nodes)")
+    parser.add_argument("--tape", action="store_true", help="profile the tape's training step")
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
+    if args.tape:
+        profile_tape()
+        return
     forward, params = build_step(args.nn)
     nodes = len(am.topological_order(forward()))
     print(f"workload (a), {'nn.MLP' if args.nn else 'plain Value ops'}: {nodes:,} nodes per step")

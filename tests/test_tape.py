@@ -180,6 +180,7 @@ def test_dense_layers_are_matrix_products() -> None:
     tape = am.trace(model, [0.0] * 4, params=model.parameters())
     assert [type(g).__name__ for g in tape._groups][::2] == ["_Dense", "_Dense"]
     assert tape.levels == 4 and tape.n_groups == 4  # per layer: W a + b, then tanh
+    assert [g.argument for g in tape._groups] == [0, None, None, None]  # reads X itself
     for dense in tape._groups[::2]:  # W and b each take consecutive rows: views, no gather
         assert [isinstance(rows.index, slice) for rows in dense.operands] == [True] * 3
     X = np.random.default_rng(0).normal(size=(7, 4))
@@ -218,6 +219,30 @@ def test_every_dot_and_sum_layout_matches_the_engine() -> None:
     tape = am.trace(f, X[0], U[0], params=w)
     assert {"_Dense", "_Dot", "_Sum", "_Elementwise"} <= _group_kinds(tape)
     assert_tape_matches_engine(tape, f, [X, U])
+
+
+def test_reused_work_arrays_leave_nothing_behind() -> None:
+    """Gradient rows that a kernel writes rather than adds to are not zeroed between calls:
+    with the work arrays poisoned (NaN) between calls, alternating batches and modes on one
+    tape must equal a fresh tape each time."""
+    w = [am.Value(v) for v in (0.5, -1.5, 2.0)]
+
+    def f(x: list[am.Value], u: list[am.Value]) -> am.Value:
+        hidden = [am.dot(w, x).relu(), (am.dot(w[::-1], x) * u[0]).tanh(), u[1] ** 2]
+        return am.sum([h * h for h in hidden] + [am.sum(x) * u[2], w[0] ** 3.0])
+
+    rng = np.random.default_rng(3)
+    tape = am.trace(f, [0.1, 0.2, 0.3], [0.4, 0.5, 0.6], params=w)
+    for inputs in (True, False, True, False):
+        X, U = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+        fresh = am.trace(f, [0.1, 0.2, 0.3], [0.4, 0.5, 0.6], params=w)
+        got, expected = tape.grad(X, U, inputs=inputs), fresh.grad(X, U, inputs=inputs)
+        assert_close(got.params, expected.params)
+        for work in tape._workspace.values():
+            for gradients in work[2:]:
+                gradients.fill(math.nan)
+        for a, b in zip(got.inputs, expected.inputs, strict=True):
+            assert_close(a, b)
 
 
 def test_shared_gradients_with_repeated_operands() -> None:
@@ -325,10 +350,36 @@ def test_bad_batches_are_rejected_with_clear_errors() -> None:
         tape.forward(np.ones((3, 2)), np.ones(4))
     with pytest.raises(ValueError, match="empty"):
         tape.forward(np.ones((0, 2)), np.ones(0))
-    with pytest.raises(ValueError, match="not an array of numbers"):
-        tape.forward([["a", "b"]], [1.0])
+    with pytest.raises(ValueError, match="batch argument 0: not an array of numbers"):
+        tape.forward([[1.0, 2.0], [3.0]], [1.0, 2.0])
     with pytest.raises(ValueError, match="reduction"):
         tape.grad(np.ones((3, 2)), np.ones(3), reduction="max")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("bad", "dtype"),
+    [
+        ([[1.0 + 2.0j, 2.0]], "complex128"),  # the imaginary part would be dropped
+        (np.array([[True, False]]), "bool"),
+        ([["a", "b"]], "<U1"),
+        ([[am.Value(1.0), 2.0]], "object"),
+        ([[10**400, 1.0]], "object"),
+    ],
+)
+@pytest.mark.parametrize("method", ["forward", "grad", "backward", "check"])
+def test_complex_bool_and_object_batches_are_refused(bad: Any, dtype: str, method: str) -> None:
+    """Like Value(1j) and Value(True) in the engine: a TypeError naming argument and dtype."""
+    w = am.Value(0.5)
+    tape = am.trace(lambda x, y: am.dot(x, [w, w]) * y, [1.0, 2.0], 3.0, params=[w])
+    first, second = (bad[0], 1.0) if method == "check" else (bad, [1.0])
+    where = "check: argument 0" if method == "check" else "batch argument 0"
+    with pytest.raises(TypeError, match=rf"{where}: expected real numbers, .*dtype {dtype}"):
+        getattr(tape, method)(first, second)
+    with pytest.raises(TypeError, match=r"grad_output: .*dtype complex128"):
+        tape.grad([[1.0, 2.0]], [1.0], grad_output=[1j])
+    with pytest.raises(TypeError, match=r"batch argument 1: .*a bool among them"):
+        tape.forward([[1.0, 2.0], [3.0, 4.0]], [1.0, True])  # numpy would read True as 1.0
+    assert tape.forward(np.array([[1, 2]], dtype=np.int8), [3]).tolist() == [4.5]  # ints are fine
 
 
 def test_bad_traces_are_rejected_with_clear_errors() -> None:
@@ -387,11 +438,18 @@ def test_domain_errors_name_the_operation(
         tape.forward([6.0, x])
 
 
-def test_a_zero_division_in_backward_names_the_operation() -> None:
-    tape = am.trace(lambda x: am.sqrt(x), 1.0)
-    assert tape.forward([0.0]).tolist() == [0.0]
-    with pytest.raises(ZeroDivisionError, match="backward of 'sqrt'"):
-        tape.grad([0.0])
+@pytest.mark.parametrize(
+    ("f", "name"), [(lambda x: am.sqrt(x), "sqrt"), (lambda x: x**0.5, r"\*\*n")]
+)
+def test_a_zero_division_in_backward_names_the_operation_and_example(
+    f: Callable[[am.Value], am.Value], name: str
+) -> None:
+    tape = am.trace(f, 1.0)
+    assert tape.forward([4.0, 0.0]).tolist() == [2.0, 0.0]
+    with pytest.raises(
+        ZeroDivisionError, match=rf"tape: backward of '{name}' \(level 1, example 1\)"
+    ):
+        tape.grad([4.0, 0.0])
 
 
 # ---- training --------------------------------------------------------------------------------
