@@ -3,9 +3,7 @@ its nodes grouped by (depth, operation) and laid out in the buffers as a `Layout
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,71 +21,6 @@ def op_of(node: Value) -> Op:
     if op is None:
         raise NotImplementedError(f"trace: the tape has no batched form of operation {node.op!r}")
     return op
-
-
-def nest(flat: list[Value], shape: tuple[int, ...]) -> Any:
-    """Values in the nested-list structure of ``shape`` (a number for shape ())."""
-    if not shape:
-        return flat[0]
-    if len(shape) == 1:
-        return list(flat)
-    step = math.prod(shape[1:])
-    return [nest(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
-
-
-def flatten(nested: Any) -> list[Value]:
-    if isinstance(nested, Value):
-        return [nested]
-    return [v for item in nested for v in flatten(item)]
-
-
-def input_values(arg: object, i: int) -> tuple[list[Value], tuple[int, ...]]:
-    """Fresh input Values for one example argument, and its shape."""
-    try:
-        array = np.asarray(arg)
-    except ValueError as error:
-        raise ValueError(f"trace: example argument {i} is not a regular array ({error})") from None
-    if array.dtype.kind not in "iuf":
-        hint = (
-            " (pass plain numbers: trace makes the input Values)" if array.dtype == object else ""
-        )
-        raise TypeError(
-            f"trace: example argument {i} must be a real number or a (nested) list of them, "
-            f"got {type(arg).__name__} {arg!r:.80}{hint}"
-        )
-    flat = array.ravel().tolist()
-    name = f"x{i}"
-    labels = [name] if array.ndim == 0 else [f"{name}[{j}]" for j in range(len(flat))]
-    return [Value(v, label=label) for v, label in zip(flat, labels)], array.shape
-
-
-def as_outputs(result: object) -> tuple[list[Value], bool]:
-    if isinstance(result, Value):
-        return [result], True
-    if isinstance(result, list | tuple) and result and all(isinstance(v, Value) for v in result):
-        return list(result), False
-    raise TypeError(
-        f"trace: the function must return a Value or a non-empty list of Values, got "
-        f"{type(result).__name__} {result!r:.80}"
-    )
-
-
-def shared_params(params: object, order: list[Value], inputs: set[Value]) -> list[Value]:
-    if params is None:
-        return [v for v in order if not v.parents and v not in inputs]
-    if isinstance(params, Value | str) or not isinstance(params, Iterable):
-        raise TypeError(f"trace: params must be a list of Values, got {type(params).__name__}")
-    result = list(params)
-    seen: set[Value] = set()
-    for p in result:
-        if not isinstance(p, Value):
-            raise TypeError(f"trace: params must be Values, got {type(p).__name__} {p!r:.80}")
-        if p.parents:
-            raise ValueError(f"trace: params must be leaf Values, but {p!r} has parents")
-        if p in seen:
-            raise ValueError(f"trace: params lists {p!r} more than once")
-        seen.add(p)
-    return result
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ import keyword
 import linecache
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -87,8 +87,9 @@ from autograd_mini._engine import (
     sum_,
     topological_order,
 )
+from autograd_mini._tracing import as_outputs, flatten, input_values, nest, shared_params
 
-__all__ = ["Compiled", "CompiledGradients", "compile"]
+__all__ = ["Compiled", "CompiledGradients"]
 
 _counter = itertools.count(1)
 
@@ -165,7 +166,7 @@ class Compiled:
         nested, start = [], 0
         for shape in self.input_shapes:
             size = math.prod(shape)
-            nested.append(_nest(list(input_grads[start : start + size]), shape))
+            nested.append(nest(list(input_grads[start : start + size]), shape))
             start += size
         output = list(value) if self.n_outputs > 1 else value
         return CompiledGradients(output, tuple(nested), list(params))
@@ -204,13 +205,13 @@ class Compiled:
         values, start = [], 0
         for shape in self.input_shapes:
             size = math.prod(shape)
-            values.append(_nest([Value(v) for v in flat[start : start + size]], shape))
+            values.append(nest([Value(v) for v in flat[start : start + size]], shape))
             start += size
-        outputs, _ = _as_outputs(self._function(*values))
+        outputs, _ = as_outputs(self._function(*values), "compile")
         total = outputs[0] if len(outputs) == 1 else sum_(outputs)
         fresh = set(topological_order(total))
         used = [i for i, p in enumerate(self.params) if self._explicit_params or p in fresh]
-        leaves = [v for a in values for v in _flatten(a)] + [self.params[i] for i in used]
+        leaves = [v for a in values for v in flatten(a)] + [self.params[i] for i in used]
         expected_grads = np.array(gradients(total, leaves), dtype=np.float64)
         got = self.grad(*example, grad_output=[1.0] * self.n_outputs)
         got_out = np.ravel(np.asarray(got.output, dtype=np.float64))
@@ -317,22 +318,6 @@ def _real_array(arg: object, what: str) -> np.ndarray[Any, np.dtype[np.float64]]
 # ---- tracing: the conventions of `autograd_mini.tape.trace` ----------------------------
 
 
-def _nest(flat: list[Any], shape: tuple[int, ...]) -> Any:
-    """The items of ``flat`` in the nested-list structure of ``shape`` (one item for ())."""
-    if not shape:
-        return flat[0]
-    if len(shape) == 1:
-        return list(flat)
-    step = math.prod(shape[1:])
-    return [_nest(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
-
-
-def _flatten(nested: Any) -> list[Value]:
-    if isinstance(nested, Value):
-        return [nested]
-    return [v for item in nested for v in _flatten(item)]
-
-
 def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
     """What the inputs are called: ``f``'s own parameter names when it has ``n`` plain
     positional ones (so the source reads ``x``, ``y``), else x0, x1, ..."""
@@ -346,53 +331,6 @@ def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
     if len(positional) == n == len(parameters):
         return positional
     return [f"x{i}" for i in range(n)]
-
-
-def _input_values(arg: object, i: int, name: str) -> tuple[list[Value], tuple[int, ...]]:
-    """Fresh input Values for one example argument (labelled x, x[1], ...), and its shape."""
-    try:
-        array = np.asarray(arg)
-    except ValueError as error:
-        raise ValueError(
-            f"compile: example argument {i} is not a regular array ({error})"
-        ) from None
-    if array.dtype.kind not in "iuf":
-        raise TypeError(
-            f"compile: example argument {i} must be a real number or a (nested) list of them, "
-            f"got {type(arg).__name__} {arg!r:.80}"
-        )
-    flat = array.astype(np.float64).ravel().tolist()
-    labels = [name] if array.ndim == 0 else [f"{name}[{j}]" for j in range(len(flat))]
-    return [Value(v, label=label) for v, label in zip(flat, labels)], array.shape
-
-
-def _as_outputs(result: object) -> tuple[list[Value], bool]:
-    if isinstance(result, Value):
-        return [result], True
-    if isinstance(result, list | tuple) and result and all(isinstance(v, Value) for v in result):
-        return list(result), False
-    raise TypeError(
-        f"compile: the function must return a Value or a non-empty list of Values, got "
-        f"{type(result).__name__} {result!r:.80}"
-    )
-
-
-def _shared_params(params: object, order: list[Value], inputs: set[Value]) -> list[Value]:
-    if params is None:
-        return [v for v in order if not v.parents and v not in inputs]
-    if isinstance(params, Value | str) or not isinstance(params, Iterable):
-        raise TypeError(f"compile: params must be a list of Values, got {type(params).__name__}")
-    result = list(params)
-    seen: set[Value] = set()
-    for p in result:
-        if not isinstance(p, Value):
-            raise TypeError(f"compile: params must be Values, got {type(p).__name__} {p!r:.80}")
-        if p.parents:
-            raise ValueError(f"compile: params must be leaf Values, but {p!r} has parents")
-        if p in seen:
-            raise ValueError(f"compile: params lists {p!r} more than once")
-        seen.add(p)
-    return result
 
 
 def compile(
@@ -418,11 +356,12 @@ def compile(
         raise ValueError("compile: give at least one example argument (the per-example inputs)")
     input_lists, shapes = [], []
     for i, (arg, name) in enumerate(zip(example, _argument_names(f, len(example)))):
-        values, shape = _input_values(arg, i, name)
+        values, shape = input_values(arg, i, "compile", name)
         input_lists.append(values)
         shapes.append(shape)
-    outputs, _ = _as_outputs(
-        f(*(_nest(values, shape) for values, shape in zip(input_lists, shapes)))
+    outputs, _ = as_outputs(
+        f(*(nest(values, shape) for values, shape in zip(input_lists, shapes))),
+        "compile",
     )
     order = topological_order(*outputs)
     inputs = [v for values in input_lists for v in values]
@@ -434,7 +373,7 @@ def compile(
             f"{' ...' if len(unused) > 8 else ''}; if the graph depends on their values "
             "(a branch or an index), it cannot be traced once. allow_unused=True accepts this"
         )
-    shared = _shared_params(params, order, set(inputs))
+    shared = shared_params(params, order, set(inputs), "compile")
     generator = _Generator(order, inputs, shared, outputs)
     source, namespace = generator.generate()
     filename = f"<autograd_mini.compile {next(_counter)}>"

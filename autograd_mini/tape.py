@@ -45,16 +45,9 @@ from typing import Any, Literal
 import numpy as np
 
 from autograd_mini._engine import Value, gradients, sum_, topological_order
-from autograd_mini._tape_build import (
-    Layout,
-    as_outputs,
-    build,
-    flatten,
-    input_values,
-    nest,
-    shared_params,
-)
+from autograd_mini._tape_build import Layout, build
 from autograd_mini._tape_rows import Array
+from autograd_mini._tracing import as_outputs, flatten, input_values, nest, shared_params
 
 Reduction = Literal["mean", "sum", "none"]
 
@@ -214,7 +207,7 @@ class Tape:
             tuple(_real_array(a, f"check: argument {i}")[None] for i, a in enumerate(example))
         )
         values = [nest([Value(v) for v in a.ravel().tolist()], a.shape[1:]) for a in arrays]
-        outputs, _ = as_outputs(self._function(*values))
+        outputs, _ = as_outputs(self._function(*values), "trace")
         total = outputs[0] if len(outputs) == 1 else sum_(outputs)
         # Leaves made while tracing (constants, when params were not named) are new in
         # the fresh run: compare the parameters that the fresh graph uses.
@@ -422,11 +415,12 @@ def trace(
         raise ValueError("trace: give at least one example argument (the per-example inputs)")
     input_lists, shapes = [], []
     for i, arg in enumerate(example_args):
-        values, shape = input_values(arg, i)
+        values, shape = input_values(arg, i, "trace")
         input_lists.append(values)
         shapes.append(shape)
     outputs, single = as_outputs(
-        f(*(nest(values, shape) for values, shape in zip(input_lists, shapes)))
+        f(*(nest(values, shape) for values, shape in zip(input_lists, shapes))),
+        "trace",
     )
     order = topological_order(*outputs)
     inputs = {v for values in input_lists for v in values}
@@ -438,6 +432,6 @@ def trace(
             f"{' ...' if len(unused) > 8 else ''}; if the graph depends on their values "
             "(a branch or an index), it cannot be traced once. allow_unused=True accepts this"
         )
-    shared = shared_params(params, order, inputs)
+    shared = shared_params(params, order, inputs, "trace")
     layout = build(input_lists, shapes, shared, outputs, order)
     return Tape(f, shapes, shared, single, layout, explicit_params=params is not None)
