@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     import _batch_bench
     import _compiled_bench
     import _engine_bench
+    import _no_grad_bench
 
     command = " ".join(["python benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
     started = time.perf_counter()
@@ -78,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.only in (None, "engine"):
         _engine_bench.run(report, settings)
+        _no_grad_bench.run(report, settings)
     if args.only in (None, "compiled"):
         _compiled_bench.run(report, settings)
     if args.only in (None, "tape"):
