@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from autograd_mini._engine import ACTIVATIONS as ACTIVATION_FUNCTIONS
-from autograd_mini._engine import Value, dot, gradients, sum_
+from autograd_mini._engine import Value, dot, gradients, ops, sum_
 
 if TYPE_CHECKING:
     from autograd_mini.nn import MLP
@@ -591,6 +591,10 @@ def _derivation(net: Network, mlp: MLP, e: Backprop, m: Backprop, loss: str, Y: 
     )
 
     lines += ["", "Backward pass: δ^l = ∂C/∂z^l, the engine's gradient at the z^l nodes"]
+    used = [name for name in dict.fromkeys(net.activations) if name != "linear"]
+    if used:  # the derivatives as the rule table states them, out being f(z)
+        rules = ", ".join(f"{name}'(z) = {ops[name].formulas()[0]}" for name in used)
+        lines.append(f"  (from the rule table, with out = f(z): {rules})")
     prime = {l: activation_prime(f[l], e.z[l]) for l in range(1, L + 1)}
     if loss == "binary_cross_entropy" and f[L] == "sigmoid":
         lines += [
