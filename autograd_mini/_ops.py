@@ -369,6 +369,8 @@ class UnaryFunction(Protocol):
 
 def _step(x: Any) -> Any:
     """The derivative of relu: 1 where x > 0, 0 where x <= 0, NaN at NaN (never a node)."""
+    if type(x) is float:  # backprop's own case first: it is the hot one
+        return 1.0 if x > 0.0 else 0.0 if x <= 0.0 else NAN
     d = data_of(x)
     if is_symbolic(d):
         return d > 0
@@ -752,7 +754,11 @@ def dot_node(params: tuple[Value, ...], inputs: tuple[Value, ...]) -> Value:
     """`dot` unchecked, for `nn`: ``params`` holds the n weights and then, if there is
     one, the bias; ``inputs`` the n inputs. The node keeps both tuples as they are, so
     every example shares its neuron's ``params`` and a layer's neurons share ``inputs``."""
-    data = _fsum(*[w.data * x.data for w, x in zip(params, inputs)])
+    products = [w.data * x.data for w, x in zip(params, inputs)]
+    try:
+        data = math.fsum(products)  # `_fsum` written out: this is a neuron's hot path
+    except (OverflowError, ValueError):
+        data = sum(products, 0.0)
     if len(params) > len(inputs):
         data += params[-1].data
     return _node(data, DOT, params, inputs)
