@@ -43,7 +43,7 @@ class Value:
     # Unary: _a = x, _b = None. Binary: _a, _b. sum, max: _a = tuple of terms, _b = NARY.
     # dot: _a = tuple of weights (then the bias, if any), _b = tuple of inputs; these
     # tuples are shared, not copied (a neuron's parameters, a layer's inputs).
-    __slots__ = ("_a", "_b", "_pending", "_rule", "data", "grad", "label")
+    __slots__ = ("_a", "_b", "_rule", "_seen", "data", "grad", "label")
     __module__ = "autograd_mini"
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
@@ -62,7 +62,7 @@ class Value:
         self.label = label
         self._rule = None
         self._a = self._b = None
-        self._pending: Any = 0.0  # this backward pass's gradient, before it is pushed on
+        self._seen: object = None  # the mark of the last `topological_order` that placed it
 
     @property
     def op(self) -> str:
@@ -102,7 +102,7 @@ class Value:
     def __copy__(self) -> Value:
         """A new node with the same value, gradient, label, operation and operands."""
         out: Value = _new_value(Value)
-        out.data, out.grad, out.label, out._pending = self.data, self.grad, self.label, 0.0
+        out.data, out.grad, out.label, out._seen = self.data, self.grad, self.label, None
         out._rule, out._a, out._b = self._rule, self._a, self._b
         return out
 
@@ -264,7 +264,7 @@ def _node(data: float, op: Op, a: Any = None, b: Any = None) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._pending = 0.0
+    out._seen = None
     if _modes:
         if _no_grad_depth:  # a leaf: nothing to backprop through
             out._rule = out._a = out._b = None
@@ -282,7 +282,7 @@ def constant(x: float) -> Value:
     out.data = x if type(x) is float else as_float(x, "constant")
     out.grad = 0.0
     out.label = ""
-    out._pending = 0.0
+    out._seen = None
     out._rule = out._a = out._b = None
     return out
 
