@@ -21,8 +21,10 @@ def topological_order(*roots: Value) -> list[Value]:
     Iterative (no recursion), so a chain of any depth works. The stack holds the nodes
     themselves, a node twice when its operands are pending, so a deep walk makes no
     object per node for Python's garbage collector to rescan; a leaf operand, or one
-    already in order, is placed without going through the stack. An operand tuple that
-    many `dot` nodes share (a neuron's weights, a layer's inputs) is walked only once.
+    already in order, is placed without going through the stack. A placed node carries
+    this walk's mark in its ``_seen`` slot (cheaper than a set, but two walks over shared
+    nodes in two threads at once would confuse each other). An operand tuple that many
+    `dot` nodes share (a neuron's weights, a layer's inputs) is walked only once.
 
     >>> import autograd_mini as am
     >>> x = am.Value(1.0, label="x")

@@ -43,7 +43,8 @@ class Value:
     # halves what Python's cyclic garbage collector has to scan in a big graph.
     # Unary: _a = x, _b = None. Binary: _a, _b. sum, max: _a = tuple of terms, _b = NARY.
     # dot: _a = tuple of weights (then the bias, if any), _b = tuple of inputs; these
-    # tuples are shared, not copied (a neuron's parameters, a layer's inputs).
+    # tuples are shared, not copied (a neuron's parameters, a layer's inputs). _seen holds
+    # the mark of the last `topological_order` walk that placed the node.
     __slots__ = ("_a", "_b", "_rule", "_seen", "data", "grad", "label")
     __module__ = "autograd_mini"
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
@@ -63,7 +64,7 @@ class Value:
         self.label = label
         self._rule = None
         self._a = self._b = None
-        self._seen: object = None  # the mark of the last `topological_order` that placed it
+        self._seen: object = None
 
     @property
     def op(self) -> str:

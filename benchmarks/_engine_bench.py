@@ -632,9 +632,8 @@ def scaling(report: Report, settings: Settings) -> None:
             for shape, (fn, count) in _scaling_workloads(value_type, nodes).items():
                 name = f"{engine}, {shape}"
                 if engine == MICRO and shape == "chain" and count // 2 >= limit:
-                    rows.append(
-                        [engine, shape, fmt_int(count), f"RecursionError (depth {limit:,})", "-"]
-                    )
+                    failure = f"RecursionError (depth {limit:,})"
+                    rows.append([engine, shape, fmt_int(count), failure, "-", "-"])
                     continue
                 if engine == MICRO and nodes > 100_000:
                     rows.append([engine, shape, fmt_int(count), "not run (minutes)", "-", "-"])
