@@ -20,7 +20,10 @@ def topological_order(*roots: Value) -> list[Value]:
 
     Iterative (no recursion), so a chain of any depth works. The stack holds the nodes
     themselves, a node twice when its operands are pending, so a deep walk makes no
-    object per node for Python's garbage collector to rescan. An operand tuple that many
+    object per node for Python's garbage collector to rescan; a leaf operand, or one
+    already in order, is placed without going through the stack. A placed node carries
+    this walk's mark in its ``_seen`` slot (cheaper than a set, but two walks over shared
+    nodes in two threads at once would confuse each other). An operand tuple that many
     `dot` nodes share (a neuron's weights, a layer's inputs) is walked only once.
 
     >>> import autograd_mini as am
@@ -30,53 +33,77 @@ def topological_order(*roots: Value) -> list[Value]:
     """
     nary = _value.NARY
     order: list[Value] = []
-    done: set[Value] = set()  # the nodes already in `order`
+    seen = object()  # this walk's mark in `_seen`: the node is in `order`
     done_tuples: set[int] = set()  # ids of dot operand tuples whose nodes are all in `order`
     stack: list[Any] = list(reversed(roots))
-    push, pop, extend = stack.append, stack.pop, stack.extend  # bound once: this is hot
+    push, pop, extend, place = stack.append, stack.pop, stack.extend, order.append  # hot
     while stack:
         node = pop()
         if node is _OPERANDS_DONE:  # the node under the marker can follow its operands
             node = pop()
-            done.add(node)
-            order.append(node)
+            node._seen = seen
+            place(node)
             continue
         if node is _TUPLES_DONE:  # the same for a dot that walked its operand tuples
             node = pop()
-            done.add(node)
-            order.append(node)
+            node._seen = seen
+            place(node)
             done_tuples.add(id(node._a))
             done_tuples.add(id(node._b))
             continue
-        if node in done:
+        if node._seen is seen:
             continue
         a, b = node._a, node._b  # `node.parents`, inlined: this is hot
         if a is None:  # a leaf has no operands to wait for
-            done.add(node)
-            order.append(node)
+            node._seen = seen
+            place(node)
             continue
-        push(node)
-        # the operands not yet in `order`, pushed last first so the first is walked first
+        # Operands are placed left to right; a leaf is placed at once, and an operation
+        # still pending is walked first, with the node and the operands after it stacked.
         if b is None:
-            push(_OPERANDS_DONE)
-            if a not in done:
-                push(a)
+            if a._seen is not seen:
+                if a._a is not None:
+                    push(node)
+                    push(_OPERANDS_DONE)
+                    push(a)
+                    continue
+                a._seen = seen
+                place(a)
         elif b is nary:
+            push(node)
             push(_OPERANDS_DONE)
-            extend([p for p in reversed(a) if p not in done])
+            extend([p for p in reversed(a) if p._seen is not seen])
+            continue
         elif type(b) is tuple:  # a dot: skip a tuple another dot has already put in order
             walk_a, walk_b = id(a) not in done_tuples, id(b) not in done_tuples
+            push(node)
             push(_TUPLES_DONE if walk_a or walk_b else _OPERANDS_DONE)
             if walk_b:
-                extend([p for p in reversed(b) if p not in done])
+                extend([p for p in reversed(b) if p._seen is not seen])
             if walk_a:
-                extend([p for p in reversed(a) if p not in done])
+                extend([p for p in reversed(a) if p._seen is not seen])
+            continue
         else:
-            push(_OPERANDS_DONE)
-            if b not in done:
-                push(b)
-            if a not in done:
-                push(a)
+            if a._seen is not seen:
+                if a._a is not None:
+                    push(node)
+                    push(_OPERANDS_DONE)
+                    if b._seen is not seen:
+                        push(b)
+                    push(a)
+                    continue
+                a._seen = seen
+                place(a)
+            if b._seen is not seen:
+                if b._a is not None:
+                    push(node)
+                    push(_OPERANDS_DONE)
+                    push(b)
+                    continue
+                b._seen = seen
+                place(b)
+        node._seen = seen  # every operand is in order already
+        place(node)
     return order
 
 
@@ -88,28 +115,54 @@ _TUPLES_DONE = object()
 
 
 # ---- backprop ---------------------------------------------------------------------------
+# A pass accumulates each node's gradient in its ``.grad``, from zero: the gradients that
+# earlier passes left (a parameter's, usually zeroed) are set aside first and added back
+# at the end, and if a partial fails every ``.grad`` is put back as it was. Success costs
+# one look at each node's ``.grad``; nothing is copied unless it is nonzero.
 
 
 def backward(root: Value, seed: float) -> None:
-    """`Value.backward`: gradients into ``_pending`` first, then, only if every node's
-    partials worked, added into ``.grad`` (so a failed backward changes no gradient)."""
+    """`Value.backward`: add ``seed`` · d(root)/d(node) into every node's ``.grad``, or,
+    if a partial fails, change no ``.grad`` at all."""
     order = topological_order(root)
-    root._pending = seed
-    _backprop_floats(order)
+    held = _set_aside(order)
+    root.grad = seed
+    try:
+        _backprop_floats(order)
+    except BaseException:
+        _put_back(order, held)
+        raise
+    for node, old in held:
+        node.grad = old + node.grad
+
+
+def _set_aside(order: list[Value]) -> list[tuple[Value, float]]:
+    """The nodes of ``order`` whose ``.grad`` is nonzero, each with it; their ``.grad``
+    becomes 0.0, for a pass to accumulate into."""
+    held = [(node, node.grad) for node in order if node.grad]
+    for node, _ in held:
+        node.grad = 0.0
+    return held
+
+
+def _put_back(order: list[Value], held: list[tuple[Value, float]]) -> None:
+    """Every ``.grad`` of ``order`` as it was before `_set_aside` gave ``held``."""
     for node in order:
-        node.grad += node._pending
-        node._pending = 0.0
+        node.grad = 0.0
+    for node, old in held:
+        node.grad = old
 
 
 def _backprop_floats(order: list[Value]) -> None:
-    """Backprop on plain floats: push each node's pending gradient into its operands,
-    g · ∂node/∂operand, with the partials from the rule table.
+    """Backprop on plain floats: add each node's gradient g times ∂node/∂operand into each
+    operand's ``.grad``, with the partials from the rule table.
 
     Visits nodes from the last back, so each node's gradient is complete when its turn
-    comes, and leaves every gradient in ``_pending``. This is the hottest loop in the
-    library: each kind of node (`Op.path`) has its own branch, and `dot`'s partials
-    (w_i gets g·x_i, x_i gets g·w_i, b gets g) are written out in its branch.
+    comes. This is the hottest loop in the library: ``*`` and ``+`` (the partials b, a
+    and 1, 1) and `dot` (w_i gets g·x_i, x_i gets g·w_i, b gets g) are written out, and
+    each other kind of node (`Op.path`) has its own branch.
     """
+    mul, add = _ops.MUL, _ops.ADD
     unary, constant, binary = _ops.UNARY_PATH, _ops.CONSTANT_PATH, _ops.BINARY_PATH
     power = _ops.POWER_PATH
     sum_path, dot_path = _ops.SUM_PATH, _ops.DOT_PATH
@@ -119,40 +172,48 @@ def _backprop_floats(order: list[Value]) -> None:
             op = node._rule
             if op is None:
                 continue
-            g = node._pending
-            path = op.path
+            g = node.grad
             a = node._a
+            if op is mul:
+                b = node._b
+                a.grad += g * b.data
+                b.grad += g * a.data
+                continue
+            if op is add:
+                a.grad += g
+                node._b.grad += g
+                continue
+            path = op.path
             if path == unary:
-                a._pending += g * op.partials[0](node.data, a.data)
+                a.grad += g * op.partials[0](node.data, a.data)
+            elif path == dot_path:
+                b = node._b
+                for w, x in zip(a, b):  # a: weights (then the bias), b: inputs
+                    w.grad += g * x.data
+                    x.grad += g * w.data
+                if len(a) > len(b):
+                    a[-1].grad += g
             elif path == binary:
                 b = node._b
                 da, db = op.partials
                 out, x, y = node.data, a.data, b.data
-                a._pending += g * da(out, x, y)
-                b._pending += g * db(out, x, y)
+                a.grad += g * da(out, x, y)
+                b.grad += g * db(out, x, y)
             elif path == constant:
                 da, db = op.partials
-                a._pending += g * da
-                node._b._pending += g * db
+                a.grad += g * da
+                node._b.grad += g * db
             elif path == power:  # x ** n: only x is differentiated
-                a._pending += g * op.partials[0](node.data, a.data, node._b.data)
-            elif path == dot_path:
-                b = node._b
-                for w, x in zip(a, b):  # a: weights (then the bias), b: inputs
-                    w._pending += g * x.data
-                    x._pending += g * w.data
-                if len(a) > len(b):
-                    a[-1]._pending += g
+                a.grad += g * op.partials[0](node.data, a.data, node._b.data)
             elif path == sum_path:
                 for term in a:
-                    term._pending += g
+                    term.grad += g
             else:  # another n-ary operation, or a node made under detect_anomaly
                 _push_checked(node, g, [p.data for p in node.parents], node.data)
-    except BaseException as error:
-        _clear_pending(order)
-        if isinstance(error, ArithmeticError) and node is not None:
-            raise _backward_error(node, error) from error
-        raise
+    except ArithmeticError as error:
+        if node is None:
+            raise
+        raise _backward_error(node, error) from error
 
 
 def _push_checked(node: Value, g: Any, operands: list[Any], out: Any) -> None:
@@ -184,9 +245,9 @@ def _push_checked(node: Value, g: Any, operands: list[Any], out: Any) -> None:
     for parent, c in zip(node.parents, contributions):
         if c is None:
             continue
-        pending = parent._pending
-        is_zero = type(pending) is float and pending == 0.0
-        parent._pending = c if is_zero else pending + c
+        grad: Any = parent.grad
+        is_zero = type(grad) is float and grad == 0.0
+        parent.grad = c if is_zero else grad + c
 
 
 def _backprop_values(order: list[Value]) -> None:
@@ -196,17 +257,11 @@ def _backprop_values(order: list[Value]) -> None:
     try:
         for node in reversed(order):
             if node._rule is not None:
-                _push_checked(node, node._pending, list(node.parents), node)
-    except BaseException as error:
-        _clear_pending(order)
-        if isinstance(error, ArithmeticError) and node is not None:
-            raise _backward_error(node, error) from error
-        raise
-
-
-def _clear_pending(order: list[Value]) -> None:
-    for node in order:
-        node._pending = 0.0
+                _push_checked(node, node.grad, list(node.parents), node)
+    except ArithmeticError as error:
+        if node is None:
+            raise
+        raise _backward_error(node, error) from error
 
 
 def _backward_error(node: Value, error: ArithmeticError) -> ArithmeticError:
@@ -244,13 +299,18 @@ def gradients(output: Value, inputs: Value | Sequence[Value], *, create_graph: b
         if not isinstance(x, value_type):
             raise TypeError(f"gradients: inputs must be Values, got {type(x).__name__} {x!r}")
     order = topological_order(output)
-    output._pending = 1.0
-    if create_graph:
-        _backprop_values(order)
-    else:
-        _backprop_floats(order)
-    result = [x._pending for x in wanted]
-    _clear_pending(order)
+    mark = output._seen  # the walk's mark: on the nodes of `order`, and only on them
+    inside = [x._seen is mark for x in wanted]
+    held = _set_aside(order)
+    output.grad = 1.0
+    try:
+        if create_graph:
+            _backprop_values(order)
+        else:
+            _backprop_floats(order)
+        result = [x.grad if x_inside else 0.0 for x, x_inside in zip(wanted, inside)]
+    finally:
+        _put_back(order, held)
     return result[0] if single else result
 
 

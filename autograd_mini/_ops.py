@@ -301,6 +301,22 @@ def _function(op: Op) -> Any:
             return _apply_other(op, values)
 
         function = nary
+    elif op.arity == 2:
+
+        def binary(a: Any, b: Any) -> Any:
+            if isinstance(a, Value):
+                if not isinstance(b, Value):
+                    b = _lifted(b, op)
+            elif isinstance(b, Value):
+                a = _lifted(a, op)
+            else:
+                return _apply_other(op, (a, b))
+            x, y = a.data, b.data
+            if domain is not None and not domain(x, y):
+                raise op.domain_error(x, y)
+            return _node(forward(x, y), op, a, b)
+
+        function = binary
     else:
 
         def fixed(*operands: Any) -> Any:
@@ -311,8 +327,6 @@ def _function(op: Op) -> Any:
                 datas = [v.data for v in nodes]
                 if domain is not None and not domain(*datas):
                     raise op.domain_error(*datas)
-                if len(nodes) == 2:
-                    return _node(forward(*datas), op, nodes[0], nodes[1])
                 return _node(forward(*datas), op, nodes, NARY)
             return _apply_other(op, operands)
 

@@ -9,6 +9,7 @@ line that made it, and backprop checks every gradient).
 
 from __future__ import annotations
 
+import gc
 import linecache
 import numbers
 import os
@@ -42,8 +43,9 @@ class Value:
     # halves what Python's cyclic garbage collector has to scan in a big graph.
     # Unary: _a = x, _b = None. Binary: _a, _b. sum, max: _a = tuple of terms, _b = NARY.
     # dot: _a = tuple of weights (then the bias, if any), _b = tuple of inputs; these
-    # tuples are shared, not copied (a neuron's parameters, a layer's inputs).
-    __slots__ = ("_a", "_b", "_pending", "_rule", "data", "grad", "label")
+    # tuples are shared, not copied (a neuron's parameters, a layer's inputs). _seen holds
+    # the mark of the last `topological_order` walk that placed the node.
+    __slots__ = ("_a", "_b", "_rule", "_seen", "data", "grad", "label")
     __module__ = "autograd_mini"
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
@@ -62,7 +64,7 @@ class Value:
         self.label = label
         self._rule = None
         self._a = self._b = None
-        self._pending: Any = 0.0  # this backward pass's gradient, before it is pushed on
+        self._seen: object = None
 
     @property
     def op(self) -> str:
@@ -102,32 +104,65 @@ class Value:
     def __copy__(self) -> Value:
         """A new node with the same value, gradient, label, operation and operands."""
         out: Value = _new_value(Value)
-        out.data, out.grad, out.label, out._pending = self.data, self.grad, self.label, 0.0
+        out.data, out.grad, out.label, out._seen = self.data, self.grad, self.label, None
         out._rule, out._a, out._b = self._rule, self._a, self._b
         return out
 
     # ---- arithmetic: each builds one node of a rule-table operation ------------------
+
+    # `+`, `-` and `*` write `_node` out (the call would be a sixth of their cost): the
+    # node's fields, then the slow path when a mode is on.
 
     def __add__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             if not is_real(other):
                 return NotImplemented
             other = constant(other)
-        return _node(self.data + other.data, _ops.ADD, self, other)
+        out: Value = _new_value(Value)
+        out.data = self.data + other.data
+        out.grad = 0.0
+        out.label = ""
+        out._seen = None
+        if _modes:
+            return _moded(out, _ops.ADD, self, other)
+        out._rule = _ops.ADD
+        out._a = self
+        out._b = other
+        return out
 
     def __sub__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             if not is_real(other):
                 return NotImplemented
             other = constant(other)
-        return _node(self.data - other.data, _ops.SUB, self, other)
+        out: Value = _new_value(Value)
+        out.data = self.data - other.data
+        out.grad = 0.0
+        out.label = ""
+        out._seen = None
+        if _modes:
+            return _moded(out, _ops.SUB, self, other)
+        out._rule = _ops.SUB
+        out._a = self
+        out._b = other
+        return out
 
     def __mul__(self, other: Value | float) -> Value:
         if not isinstance(other, Value):
             if not is_real(other):
                 return NotImplemented
             other = constant(other)
-        return _node(self.data * other.data, _ops.MUL, self, other)
+        out: Value = _new_value(Value)
+        out.data = self.data * other.data
+        out.grad = 0.0
+        out.label = ""
+        out._seen = None
+        if _modes:
+            return _moded(out, _ops.MUL, self, other)
+        out._rule = _ops.MUL
+        out._a = self
+        out._b = other
+        return out
 
     def __truediv__(self, other: Value | float) -> Value:
         out: Value = _ops.div(self, other)
@@ -264,13 +299,22 @@ def _node(data: float, op: Op, a: Any = None, b: Any = None) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._pending = 0.0
+    out._seen = None
     if _modes:
-        if _no_grad_depth:  # a leaf: nothing to backprop through
-            out._rule = out._a = out._b = None
-            return out
-        op = _ops.Recorded(op, _user_frame())
+        return _moded(out, op, a, b)
     out._rule = op
+    out._a = a
+    out._b = b
+    return out
+
+
+def _moded(out: Value, op: Op, a: Any, b: Any) -> Value:
+    """Finish the node ``out`` under `no_grad` (a leaf) or `detect_anomaly` (its rule
+    remembers the user line that made it)."""
+    if _no_grad_depth:  # a leaf: nothing to backprop through
+        out._rule = out._a = out._b = None
+        return out
+    out._rule = _ops.Recorded(op, _user_frame())
     out._a = a
     out._b = b
     return out
@@ -282,7 +326,7 @@ def constant(x: float) -> Value:
     out.data = x if type(x) is float else as_float(x, "constant")
     out.grad = 0.0
     out.label = ""
-    out._pending = 0.0
+    out._seen = None
     out._rule = out._a = out._b = None
     return out
 
@@ -362,6 +406,26 @@ def detect_anomaly() -> Iterator[None]:
     finally:
         _anomaly_depth -= 1
         _modes -= 1
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Within this block Python's cyclic garbage collector does not run (as it was before
+    on leaving, even on an exception; inside another pause, or with the collector already
+    off, it changes nothing).
+
+    Nodes make no reference cycles, so a collection while a graph is built only rescans
+    the graph: with a training step's graph built and freed inside the block, its cost
+    per example no longer grows with the batch.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

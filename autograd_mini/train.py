@@ -29,7 +29,7 @@ import numpy as np
 from tqdm import tqdm
 
 from autograd_mini import losses
-from autograd_mini._engine import Value, is_real, no_grad
+from autograd_mini._engine import Value, gc_paused, is_real, no_grad
 from autograd_mini.compiled import compile
 from autograd_mini.nn import Module
 from autograd_mini.optim import SGD, Adam, Optimizer
@@ -232,6 +232,30 @@ def fit(
     history = History()
     started = time.perf_counter()
     bar = _progress_bar(progress, epochs * math.ceil(n / size))
+
+    def train_on(batch: list[int], epoch: int, start: int) -> float:
+        """One batch's step; returns its loss. The batch's graph dies with this call."""
+        if traced is not None:  # one traced pass over the batch
+            value, backward = traced.loss(batch), traced.backward
+        else:
+            predictions = [model(X[i]) for i in batch]
+            batch_loss = loss_function(predictions, [y[i] for i in batch])
+            if not isinstance(batch_loss, Value):
+                raise TypeError(
+                    f"fit: the loss must return a Value, got {type(batch_loss).__name__}"
+                )
+            value, backward = batch_loss.data, batch_loss.backward
+        if not math.isfinite(value):
+            raise FloatingPointError(
+                f"fit: the loss became {value!r} in epoch {epoch}, batch "
+                f"starting at position {start}; try a smaller learning rate"
+            )
+        model.zero_grad()
+        opt.zero_grad()
+        backward()
+        opt.step()
+        return value
+
     try:
         for epoch in range(epochs):
             if size < n:
@@ -239,25 +263,8 @@ def fit(
             total = 0.0
             for start in range(0, n, size):
                 batch = order[start : start + size]
-                if traced is not None:  # one traced pass over the batch
-                    value, backward = traced.loss(batch), traced.backward
-                else:
-                    predictions = [model(X[i]) for i in batch]
-                    batch_loss = loss_function(predictions, [y[i] for i in batch])
-                    if not isinstance(batch_loss, Value):
-                        raise TypeError(
-                            f"fit: the loss must return a Value, got {type(batch_loss).__name__}"
-                        )
-                    value, backward = batch_loss.data, batch_loss.backward
-                if not math.isfinite(value):
-                    raise FloatingPointError(
-                        f"fit: the loss became {value!r} in epoch {epoch}, batch "
-                        f"starting at position {start}; try a smaller learning rate"
-                    )
-                model.zero_grad()
-                opt.zero_grad()
-                backward()
-                opt.step()
+                with gc_paused():  # no collection rescans the graph while it lives
+                    value = train_on(batch, epoch, start)
                 total += value * len(batch)
                 running = total / (start + len(batch))
                 bar.set_postfix_str(

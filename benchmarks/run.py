@@ -74,8 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     report.add("\n".join(f"- {line}" for line in machine_info()))
 
+    out = args.out or (DEFAULT_OUT if args.only is None and not args.quick else None)
+    figure = os.path.join(os.path.dirname(os.path.abspath(out)), "scaling.png") if out else None
     settings = _engine_bench.Settings(
-        budget=1.0 if args.quick else 3.0, min_samples=1 if args.quick else 3, quick=args.quick
+        budget=1.0 if args.quick else 3.0,
+        min_samples=1 if args.quick else 3,
+        quick=args.quick,
+        figure=figure,
     )
     if args.only in (None, "engine"):
         _engine_bench.run(report, settings)
@@ -110,7 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     report.add(f"Whole run: {elapsed:.0f} s.")
 
-    out = args.out or (DEFAULT_OUT if args.only is None and not args.quick else None)
     if out:
         temporary = out + ".tmp"
         with open(temporary, "w", encoding="utf-8") as f:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import sys
 from collections.abc import Callable
@@ -410,7 +411,67 @@ def test_an_infinite_derivative_in_backward_names_the_operation() -> None:
     y = x.sqrt()
     with pytest.raises(ZeroDivisionError, match=r"backward of 'sqrt' at operand\(s\) 0\.0"):
         y.backward()
-    assert x.grad == 0.0 and x._pending == 0.0  # nothing half-applied is left pending
+    assert x.grad == 0.0  # nothing half-applied is left behind
+
+
+def test_a_failed_backward_puts_every_gradient_back() -> None:
+    # backprop accumulates in .grad itself: the gradients held before must come back
+    x, w = Value(0.0), Value(2.0)
+    y = x.sqrt() + w * w * 3.0
+    for node in am.topological_order(y):
+        node.grad = 0.5
+    with pytest.raises(ZeroDivisionError):
+        y.backward()  # w's gradient is computed before sqrt's derivative fails
+    assert all(node.grad == 0.5 for node in am.topological_order(y))
+    x.data = 1.0  # now it works, and adds to what was there
+    (x.sqrt() + w * w * 3.0).backward()
+    assert (x.grad, w.grad) == (0.5 + 0.5, 0.5 + 12.0)
+
+
+def test_gradients_leave_nonzero_grads_untouched() -> None:
+    x, y = Value(2.0), Value(5.0)
+    x.grad, y.grad = 0.25, -1.0
+    out = x * y + x
+    assert am.gradients(out, [x, y, Value(1.0)]) == [6.0, 2.0, 0.0]
+    assert (x.grad, y.grad, out.grad) == (0.25, -1.0, 0.0)
+
+
+@given(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3), st.floats(-1e3, 1e3))
+def test_the_float_loop_writes_out_mul_and_add(a: float, b: float, g: float) -> None:
+    # backward() writes out * and + (the partials b, a and 1, 1); anomaly mode runs the
+    # table's partials through Op.local, so both must give the same gradients
+    def grads(checked: bool) -> list[float]:
+        x, y = Value(a), Value(b)
+        if checked:
+            with am.detect_anomaly():
+                out = (x * y + x) * y
+        else:
+            out = (x * y + x) * y
+        out.backward(g)
+        return [x.grad, y.grad]
+
+    table = [am.ops["*"].local(a * b, [a, b]), am.ops["+"].local(a * b + a, [a * b, a])]
+    assert table == [[b, a], [1.0, 1.0]]
+    assert grads(checked=False) == grads(checked=True)
+
+
+def test_gc_paused_restores_the_collector_even_on_an_error() -> None:
+    from autograd_mini._engine import gc_paused
+
+    with pytest.raises(ZeroDivisionError), gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # nested: the inner pause leaves the outer one in charge
+            pass
+        assert not gc.isenabled()
+        Value(0.0).sqrt().backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # switched off by the caller: stays off
+    finally:
+        gc.enable()
 
 
 # ---- anomaly mode ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 
 import pytest
@@ -387,6 +388,24 @@ def test_lr_with_an_optimizer_instance_is_refused() -> None:
 def test_a_diverging_loss_stops_training() -> None:
     with pytest.raises(FloatingPointError, match="the loss became nan in epoch 0"):
         fit(MLP(1, [1]), [[0.0]], [0.0], loss=lambda p, t: am.Value(math.nan), progress=False)
+    assert gc.isenabled()  # the step paused the cyclic collector, and the error restored it
+
+
+def test_fit_pauses_the_collector_during_a_step_only() -> None:
+    seen: list[bool] = []
+
+    def loss(predictions: list[am.Value], targets: list[float]) -> am.Value:
+        seen.append(gc.isenabled())
+        return losses.mse(predictions, targets)
+
+    fit(MLP(1, [1]), [[0.0], [1.0]], [0.0, 1.0], loss=loss, epochs=2, progress=False)
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()  # a collector the user switched off stays off
+    try:
+        fit(MLP(1, [1]), [[0.0]], [0.0], loss=loss, epochs=1, progress=False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_model_must_be_a_module() -> None:
