@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import Any, Protocol, overload
 
 from autograd_mini._symbolic import Symbol, call, formula, is_symbolic, number
-from autograd_mini._value import NARY, Value, _node, as_float, constant, data_of, is_real
+from autograd_mini._value import NARY, Value, as_float, constant, data_of, is_real, new_node
 
 Partial = Callable[..., Any] | float | None
 INF = math.inf
@@ -282,7 +282,7 @@ def _function(op: Op) -> Any:
                 xd = x.data
                 if domain is not None and not domain(xd):
                     raise op.domain_error(xd)
-                return _node(forward(xd), op, x)
+                return new_node(forward(xd), op, x)
             return _apply_other(op, (x,))
 
         function = unary
@@ -297,7 +297,7 @@ def _function(op: Op) -> Any:
                 datas = [v.data for v in nodes]
                 if domain is not None and not domain(*datas):
                     raise op.domain_error(*datas)
-                return _node(forward(*datas), op, nodes, NARY)
+                return new_node(forward(*datas), op, nodes, NARY)
             return _apply_other(op, values)
 
         function = nary
@@ -314,7 +314,7 @@ def _function(op: Op) -> Any:
             x, y = a.data, b.data
             if domain is not None and not domain(x, y):
                 raise op.domain_error(x, y)
-            return _node(forward(x, y), op, a, b)
+            return new_node(forward(x, y), op, a, b)
 
         function = binary
     else:
@@ -327,7 +327,7 @@ def _function(op: Op) -> Any:
                 datas = [v.data for v in nodes]
                 if domain is not None and not domain(*datas):
                     raise op.domain_error(*datas)
-                return _node(forward(*datas), op, nodes, NARY)
+                return new_node(forward(*datas), op, nodes, NARY)
             return _apply_other(op, operands)
 
         function = fixed
@@ -775,7 +775,7 @@ def dot_node(params: tuple[Value, ...], inputs: tuple[Value, ...]) -> Value:
         data = sum(products, 0.0)
     if len(params) > len(inputs):
         data += params[-1].data
-    return _node(data, DOT, params, inputs)
+    return new_node(data, DOT, params, inputs)
 
 
 ACTIVATIONS: Mapping[str, UnaryFunction | None] = MappingProxyType(

@@ -110,7 +110,7 @@ class Value:
 
     # ---- arithmetic: each builds one node of a rule-table operation ------------------
 
-    # `+`, `-` and `*` write `_node` out (the call would be a sixth of their cost): the
+    # `+`, `-` and `*` write `new_node` out (the call would be a sixth of their cost): the
     # node's fields, then the slow path when a mode is on.
 
     def __add__(self, other: Value | float) -> Value:
@@ -292,7 +292,7 @@ _no_grad_depth = 0
 _anomaly_depth = 0
 
 
-def _node(data: float, op: Op, a: Any = None, b: Any = None) -> Value:
+def new_node(data: float, op: Op, a: Any = None, b: Any = None) -> Value:
     """Make the node ``op(a, b)`` with value ``data`` without checking its inputs: the
     fast path every operation takes. ``a`` and ``b`` are the operands (see ``__slots__``)."""
     out: Value = _new_value(Value)
