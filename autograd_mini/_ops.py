@@ -292,13 +292,7 @@ def _function(op: Op) -> Any:
             values = tuple(operands)
             if not values:
                 raise ValueError(f"{op.name}: needs at least one operand")
-            if any(isinstance(v, Value) for v in values):
-                nodes = tuple([v if isinstance(v, Value) else _lifted(v, op) for v in values])
-                datas = [v.data for v in nodes]
-                if domain is not None and not domain(*datas):
-                    raise op.domain_error(*datas)
-                return new_node(forward(*datas), op, nodes, NARY)
-            return _apply_other(op, values)
+            return _many(op, values)
 
         function = nary
     elif op.arity == 2:
@@ -322,13 +316,7 @@ def _function(op: Op) -> Any:
         def fixed(*operands: Any) -> Any:
             if len(operands) != op.arity:
                 raise TypeError(f"{op.name}: takes {op.arity} operands, got {len(operands)}")
-            if any(isinstance(v, Value) for v in operands):
-                nodes = tuple([v if isinstance(v, Value) else _lifted(v, op) for v in operands])
-                datas = [v.data for v in nodes]
-                if domain is not None and not domain(*datas):
-                    raise op.domain_error(*datas)
-                return new_node(forward(*datas), op, nodes, NARY)
-            return _apply_other(op, operands)
+            return _many(op, operands)
 
         function = fixed
     function.__name__ = function.__qualname__ = op.name
@@ -337,6 +325,18 @@ def _function(op: Op) -> Any:
         f"node, numbers give a float."
     )
     return function
+
+
+def _many(op: Op, operands: tuple[Any, ...]) -> Any:
+    """``op`` of any number of operands: a node, its operands in one tuple, when any is a
+    Value (numbers become constants); else the operation on numbers, arrays or symbols."""
+    if not any(isinstance(v, Value) for v in operands):
+        return _apply_other(op, operands)
+    nodes = tuple([v if isinstance(v, Value) else _lifted(v, op) for v in operands])
+    datas = [v.data for v in nodes]
+    if op.domain is not None and not op.domain(*datas):
+        raise op.domain_error(*datas)
+    return new_node(op.forward(*datas), op, nodes, NARY)
 
 
 def _lifted(x: object, op: Op) -> Value:
