@@ -116,12 +116,12 @@ class Op:
             return [f"w{i + 1}" for i in range(k)] + [f"x{i + 1}" for i in range(k)] + extra
         return [f"t{i + 1}" for i in range(n)]
 
-    def formulas(self, n: int | None = None) -> list[str]:
+    def formulas(self, n: int = 2) -> list[str]:
         """Each partial as a formula: the partials run on symbols (``1 − out²`` for tanh).
 
-        ``n`` is the number of operands, for an n-ary operation (2 by default).
+        ``n`` is the number of operands of an n-ary operation (ignored for the others).
         """
-        names = self.names(n if n is not None else 2 + (self.name == "dot") * 2)
+        names = self.names(n)
         return [formula(d) for d in self.local(Symbol("out"), [Symbol(s) for s in names])]
 
 

@@ -6,12 +6,12 @@ outputs, and the shared parameters are checked. ``who`` names the caller in erro
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from autograd_mini._engine import Value
+from autograd_mini._engine import Value, gradients, sum_, topological_order
 
 
 def nest(flat: list[Any], shape: tuple[int, ...]) -> Any:
@@ -84,3 +84,39 @@ def shared_params(params: object, order: list[Value], inputs: set[Value], who: s
             raise ValueError(f"{who}: params lists {p!r} more than once")
         seen.add(p)
     return result
+
+
+def check_against_scalar(
+    function: Any,
+    values: list[Any],
+    params: Sequence[Value],
+    explicit_params: bool,
+    got_out: Any,
+    got_grads: Callable[[list[int]], Any],
+    rel: float,
+    who: str,
+) -> None:
+    """Compare a traced run on one example (``got_out``, and ``got_grads(used)``: input
+    gradients, then those of the parameters ``used``) with a fresh scalar run of
+    ``function`` on that example's input ``values``; ValueError when they differ, the
+    sign of a graph that depends on its data."""
+    outputs, _ = as_outputs(function(*values), who)
+    total = outputs[0] if len(outputs) == 1 else sum_(outputs)
+    # Leaves made while tracing (constants, when params were not named) are new in the
+    # fresh run: compare the parameters that the fresh graph uses.
+    fresh = set(topological_order(total))
+    used = [i for i, p in enumerate(params) if explicit_params or p in fresh]
+    leaves = [v for a in values for v in flatten(a)] + [params[i] for i in used]
+    expected_out = np.array([o.data for o in outputs])
+    expected_grads = np.array(gradients(total, leaves), dtype=np.float64)
+    got_out = np.ravel(np.asarray(got_out, dtype=np.float64))
+    got = np.asarray(got_grads(used), dtype=np.float64)
+    scale = max(1.0, float(np.abs(expected_grads).max(initial=0.0)))
+    same_out = np.allclose(got_out, expected_out, rtol=rel, atol=rel)
+    if not same_out or not np.allclose(got, expected_grads, rtol=rel, atol=rel * scale):
+        what = "outputs" if not same_out else "gradients"
+        raise ValueError(
+            f"{who}: the {what} differ from a fresh scalar run on this example (outputs "
+            f"{got_out.tolist()} vs {expected_out.tolist()}): the function's graph depends "
+            "on its data, so it cannot be traced once"
+        )

@@ -288,8 +288,7 @@ NARY = _NaryMarker()
 # Nonzero while `no_grad` or `detect_anomaly` is active: node creation then takes its
 # slow path. One global read per node is all the two modes cost when off.
 _modes = 0
-_no_grad_depth = 0
-_anomaly_depth = 0
+_no_grad_depth = 0  # `_modes` minus this is how many `detect_anomaly` blocks are open
 
 
 def new_node(data: float, op: Op, a: Any = None, b: Any = None) -> Value:
@@ -398,13 +397,11 @@ def detect_anomaly() -> Iterator[None]:
 
     Outside it nothing is recorded: nodes made here keep checking when used later.
     """
-    global _modes, _anomaly_depth
-    _anomaly_depth += 1
+    global _modes
     _modes += 1
     try:
         yield
     finally:
-        _anomaly_depth -= 1
         _modes -= 1
 
 

@@ -80,14 +80,18 @@ from autograd_mini._engine import (
     Symbol,
     Value,
     forward_of_op,
-    gradients,
     number,
     ops,
     python,
-    sum_,
     topological_order,
 )
-from autograd_mini._tracing import as_outputs, flatten, input_values, nest, shared_params
+from autograd_mini._tracing import (
+    as_outputs,
+    check_against_scalar,
+    input_values,
+    nest,
+    shared_params,
+)
 
 __all__ = ["Compiled", "CompiledGradients"]
 
@@ -207,28 +211,16 @@ class Compiled:
             size = math.prod(shape)
             values.append(nest([Value(v) for v in flat[start : start + size]], shape))
             start += size
-        outputs, _ = as_outputs(self._function(*values), "compile")
-        total = outputs[0] if len(outputs) == 1 else sum_(outputs)
-        fresh = set(topological_order(total))
-        used = [i for i, p in enumerate(self.params) if self._explicit_params or p in fresh]
-        leaves = [v for a in values for v in flatten(a)] + [self.params[i] for i in used]
-        expected_grads = np.array(gradients(total, leaves), dtype=np.float64)
         got = self.grad(*example, grad_output=[1.0] * self.n_outputs)
-        got_out = np.ravel(np.asarray(got.output, dtype=np.float64))
-        expected_out = np.array([o.data for o in outputs])
-        got_grads = np.concatenate(
-            [*(np.ravel(np.asarray(g, dtype=np.float64)) for g in got.inputs),
-             np.asarray(got.params, dtype=np.float64)[used]]
+
+        def got_grads(used: list[int]) -> Any:
+            inputs = [np.ravel(np.asarray(g, dtype=np.float64)) for g in got.inputs]
+            return np.concatenate([*inputs, np.asarray(got.params, dtype=np.float64)[used]])
+
+        check_against_scalar(
+            self._function, values, self.params, self._explicit_params, got.output,
+            got_grads, rel, "Compiled.check",
         )  # fmt: skip
-        scale = max(1.0, float(np.abs(expected_grads).max(initial=0.0)))
-        same_out = np.allclose(got_out, expected_out, rtol=rel, atol=rel)
-        if not same_out or not np.allclose(got_grads, expected_grads, rtol=rel, atol=rel * scale):
-            what = "outputs" if not same_out else "gradients"
-            raise ValueError(
-                f"Compiled.check: the compiled {what} differ from a fresh scalar run on this "
-                f"example (outputs {got_out.tolist()} vs {expected_out.tolist()}): the "
-                "function's graph depends on its data, so it cannot be traced once"
-            )
 
     # ---- internals -------------------------------------------------------------------
 

@@ -299,3 +299,13 @@ def test_a_copy_of_a_node_shares_its_operands() -> None:
     twin = copy.copy(y)
     assert twin is not y and twin.parents == (x, x) and twin.op == "*"
     assert np.isclose(am.gradients(twin, x), 4.0)
+
+
+def test_xlogy_partials_agree_with_its_forward_everywhere_in_its_domain() -> None:
+    # ∂/∂x is ln y even at x = 0 (xlogy is linear in x); ∂/∂y is 0 where x is 0.
+    assert am.gradcheck(lambda x, y: am.xlogy(x, y), [0.0, 2.0])
+    assert am.gradcheck(lambda x, y: am.xlogy(x, y), [1.5, 0.5])
+    x, y = Value(0.0), Value(0.0)
+    z = am.xlogy(x, y)
+    z.backward()
+    assert (z.data, x.grad, y.grad) == (0.0, 0.0, 0.0)
