@@ -47,6 +47,7 @@ from autograd_mini._ops import xlogy as xlogy
 from autograd_mini._value import AnomalyError as AnomalyError
 from autograd_mini._value import Value as Value
 from autograd_mini._value import detect_anomaly as detect_anomaly
+from autograd_mini._value import gc_paused as gc_paused
 from autograd_mini._value import no_grad as no_grad
 
 if _TYPE_CHECKING:
@@ -80,6 +81,7 @@ __all__ = [
     "dot",
     "exp",
     "explore",
+    "gc_paused",
     "grad",
     "gradcheck",
     "gradgradcheck",

@@ -407,13 +407,26 @@ def detect_anomaly() -> Iterator[None]:
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Within this block Python's cyclic garbage collector does not run (as it was before
-    on leaving, even on an exception; inside another pause, or with the collector already
-    off, it changes nothing).
+    """Within this block Python's cyclic garbage collector does not run; on leaving, even
+    on an exception, it is as it was (inside another pause, or with the collector already
+    off, this changes nothing).
 
-    Nodes make no reference cycles, so a collection while a graph is built only rescans
-    the graph: with a training step's graph built and freed inside the block, its cost
-    per example no longer grows with the batch.
+    Nodes make no reference cycles, so reference counting frees a graph the moment it is
+    dropped, and a collection while a graph is being built only rescans it: for a big
+    graph that is a third or more of the time. `train.fit` runs every step inside this;
+    wrap the steps of a loop you write yourself the same way. Garbage that does form
+    cycles (your own objects') waits until the block ends.
+
+    >>> import gc
+    >>> import autograd_mini as am
+    >>> with am.gc_paused():
+    ...     x = am.Value(2.0)
+    ...     y = am.sum([x * i for i in range(1000)])
+    ...     y.backward()
+    ...     print(gc.isenabled(), x.grad)
+    False 499500.0
+    >>> gc.isenabled()
+    True
     """
     if not gc.isenabled():
         yield
