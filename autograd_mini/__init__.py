@@ -18,6 +18,7 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
+from autograd_mini import _ops
 from autograd_mini import render as render
 from autograd_mini._explore import explore as explore
 from autograd_mini._functional import grad as grad
@@ -31,17 +32,14 @@ from autograd_mini._gradcheck import gradgradcheck as gradgradcheck
 from autograd_mini._graph import gradients as gradients
 from autograd_mini._graph import topological_order as topological_order
 from autograd_mini._ops import Op as Op
-from autograd_mini._ops import abs_ as abs  # noqa: F401 - an attribute, kept out of __all__
 from autograd_mini._ops import defop as defop
 from autograd_mini._ops import dot as dot
 from autograd_mini._ops import exp as exp
 from autograd_mini._ops import log as log
-from autograd_mini._ops import max_ as max  # noqa: F401 - an attribute, kept out of __all__
 from autograd_mini._ops import ops as ops
 from autograd_mini._ops import relu as relu
 from autograd_mini._ops import sigmoid as sigmoid
 from autograd_mini._ops import sqrt as sqrt
-from autograd_mini._ops import sum_ as sum  # noqa: F401 - an attribute, kept out of __all__
 from autograd_mini._ops import tanh as tanh
 from autograd_mini._ops import xlogy as xlogy
 from autograd_mini._value import AnomalyError as AnomalyError
@@ -68,6 +66,12 @@ if _TYPE_CHECKING:
     from autograd_mini.tape import trace as trace
 
 from autograd_mini._version import __version__ as __version__
+
+# Assigned rather than imported under another name, so that type checkers see them as
+# the package's own (`import sum_ as sum` is not a re-export).
+abs = _ops.abs_
+max = _ops.max_
+sum = _ops.sum_
 
 # `am.abs`, `am.max` and `am.sum` are left out of __all__ so that a star import never
 # shadows the builtins.

@@ -90,3 +90,23 @@ def test_dir_lists_the_public_names_only() -> None:
 def test_public_classes_name_their_public_module() -> None:
     for cls in (am.Value, am.GradcheckError, am.AnomalyError, am.Op):
         assert cls.__module__ == "autograd_mini" and getattr(am, cls.__name__) is cls
+
+
+def test_user_code_type_checks_under_mypy_strict(tmp_path: Path) -> None:
+    """The public names a user calls are exported to type checkers: `am.sum`, `am.max`
+    and `am.abs` (kept out of __all__) and the lazily loaded modules among them."""
+    from mypy import api
+
+    user = tmp_path / "user_code.py"
+    user.write_text(
+        "import autograd_mini as am\n"
+        "from autograd_mini import nn\n"
+        "x = am.Value(2.0)\n"
+        "with am.gc_paused(), am.no_grad():\n"
+        "    y = am.sum([x, am.max([x, 1.0]), am.abs(x)])\n"
+        "model = nn.MLP(2, [3, 1])\n"
+        "tape = am.trace(model, [0.0, 1.0], params=model.parameters())\n"
+        "compiled = am.compile(lambda v: v * v, 1.0)\n"
+    )
+    out, err, status = api.run(["--strict", "--no-incremental", str(user)])
+    assert status == 0, out + err
