@@ -768,13 +768,13 @@ def dot_node(params: tuple[Value, ...], inputs: tuple[Value, ...]) -> Value:
     """`dot` unchecked, for `nn`: ``params`` holds the n weights and then, if there is
     one, the bias; ``inputs`` the n inputs. The node keeps both tuples as they are, so
     every example shares its neuron's ``params`` and a layer's neurons share ``inputs``."""
-    products = [w.data * x.data for w, x in zip(params, inputs)]
-    try:
-        data = math.fsum(products)  # `_fsum` written out: this is a neuron's hot path
-    except (OverflowError, ValueError):
-        data = sum(products, 0.0)
+    terms = [w.data * x.data for w, x in zip(params, inputs)]
     if len(params) > len(inputs):
-        data += params[-1].data
+        terms.append(params[-1].data)  # the bias: one term of the one exactly rounded sum
+    try:
+        data = math.fsum(terms)  # `_fsum` written out: this is a neuron's hot path
+    except (OverflowError, ValueError):
+        data = sum(terms, 0.0)
     return new_node(data, DOT, params, inputs)
 
 

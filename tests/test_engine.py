@@ -223,6 +223,13 @@ def test_dot_with_a_bias_is_one_node_whose_bias_gets_the_upstream_gradient() -> 
         am.dot([1.0], [2.0], bias="3")  # type: ignore[arg-type]
 
 
+def test_dot_rounds_once_with_its_bias_like_the_rule_table() -> None:
+    # w·x = 1 + 2^-60 exactly; rounding it before adding b = -1 would give 0.
+    tiny = 2.0**-60
+    z = am.dot([Value(1.0), Value(tiny)], [1.0, 1.0], bias=-1.0)
+    assert z.data == tiny == am.ops["dot"].forward(1.0, tiny, 1.0, 1.0, -1.0)
+
+
 def test_dot_refuses_mismatched_lengths() -> None:
     with pytest.raises(ValueError, match=r"differ in length \(2 and 3\)"):
         am.dot([1.0, 2.0], [1.0, 2.0, 3.0])
