@@ -45,7 +45,8 @@ True
 (0.209987, [0.839949])
 
 What is trusted: the generated source is built only from the rule table (operators for
-arithmetic, the partials printed from their symbol trees by `autograd_mini._symbolic`),
+arithmetic, relu's forward as a conditional expression, the partials printed from their
+symbol trees by `autograd_mini._symbolic`),
 numbers written as ``repr(float)``, and identifiers made here (a label is sanitised to
 ``[A-Za-z0-9_]``, never starting with a digit, made unique). A raw label appears only in a
 ``#`` comment, with line breaks and other unprintable characters removed, so it can never
@@ -397,6 +398,7 @@ _RESERVED = {"value", "grad", "examples", "outputs", "inf", "nan"}
 _ARITHMETIC = {"+": "+", "-": "-", "*": "*", "/": "/"}
 _UNLABELLED = {"+": "add", "-": "sub", "*": "mul", "/": "div", "neg": "neg", "**n": "pow"}
 _EXACT_SUMS = {"sum", "dot"}  # forward: the exactly rounded sum of the terms, `math.fsum`
+_WRITTEN_OUT = {"relu": "0.0 if {0} <= 0.0 else {0}"}  # these forwards as Python, not calls
 
 
 def _identifier(text: str) -> str:
@@ -442,7 +444,7 @@ class _Generator:
         for v in order:  # the operations' functions first: they keep their own names
             if v.op in _EXACT_SUMS:
                 self._fsum_name()
-            elif v.parents and v.op not in _ARITHMETIC and v.op != "neg":
+            elif v.parents and v.op not in {*_ARITHMETIC, *_WRITTEN_OUT, "neg"}:
                 self._forward_name(ops[v.op])
         for v in inputs:
             self._name(v, "x")
@@ -532,6 +534,8 @@ class _Generator:
             return [*lines, f"{name} = {args[0]} {_ARITHMETIC[op.name]} {args[1]}{comment}"]
         if op.name == "neg":
             return [*lines, f"{name} = -{args[0]}{comment}"]
+        if op.name in _WRITTEN_OUT:
+            return [*lines, f"{name} = {_WRITTEN_OUT[op.name].format(*args)}{comment}"]
         if op.name in _EXACT_SUMS:  # the exactly rounded sum of its terms (w_i x_i, and b)
             terms = args
             if op.name == "dot":

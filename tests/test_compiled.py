@@ -57,6 +57,7 @@ def test_the_forward_and_chain_rule_are_written_out_from_the_rule_table() -> Non
     assert "g_x = g_mul2 * y" in source and "g_x += g_mul1 * w" in source
     assert "g_w += g_mul1 * x" in source  # a parameter's gradient sums over examples
     relu = am.compile(lambda x: (x * 2.0).relu(), 1.0).source
+    assert "relu1 = 0.0 if mul1 <= 0.0 else mul1" in relu  # relu's forward, written out
     assert "g_mul1 = g_relu1 * (1.0 if mul1 > 0.0 else 0.0 if mul1 <= 0.0 else nan)" in relu
 
 
@@ -328,6 +329,16 @@ def _evaluate(s: Symbol, env: dict[str, float]) -> float:
         return args[0] * args[0] if s.text == "*" else args[0] ** args[1]
     x, y = args
     return {"+": x + y, "-": x - y, "*": x * y, "/": x / y}[s.kind]
+
+
+@pytest.mark.parametrize("x", [math.nan, -0.0, 0.0, -1.5, 2.5, math.inf, -math.inf, 5e-324])
+def test_a_forward_written_out_computes_what_the_rule_table_does(x: float) -> None:
+    from autograd_mini.compiled import _WRITTEN_OUT
+
+    for name, form in _WRITTEN_OUT.items():
+        got = eval(form.format("x"), {"__builtins__": {}}, {"x": x})  # our own text
+        expected = am.ops[name].forward(x)
+        assert same(got, expected) and math.copysign(1.0, got) == math.copysign(1.0, expected)
 
 
 @given(st.one_of(st.floats(-5, 5), st.just(math.nan), st.just(-0.0)), st.floats(-5, 5))
