@@ -694,7 +694,8 @@ def _run(functions: tuple[Callable[..., Any], Callable[..., Any]], *args: Any) -
     try:
         return fast(*args)
     except (OverflowError, ValueError):
-        return fallback(*args)
+        pass  # run again outside the handler: an error raised again is not chained to this one
+    return fallback(*args)
 
 
 def _rule_table_sum(terms: Sequence[float]) -> float:

@@ -221,8 +221,9 @@ def test_domain_errors_name_the_operation_and_operand(
     c = am.compile(f, 2.0)
     with pytest.raises(error, match=message):
         f(am.Value(bad))  # the scalar engine's own error ...
-    with pytest.raises(error, match=message):
+    with pytest.raises(error, match=message) as raised:
         c(bad)  # ... is the compiled code's
+    assert raised.value.__context__ is None  # raised once to the user, even if run twice
     with pytest.raises(error, match=message):
         c.grad(bad)
 
