@@ -52,8 +52,7 @@ numbers written as ``repr(float)``, and identifiers made here (a label is saniti
 ``#`` comment, with line breaks and other unprintable characters removed, so it can never
 end a comment and become code. The source is compiled with `compile` and run with `exec`
 in a fresh namespace that holds only the functions put there (the operations' forward
-functions, domain checks and errors, the partials' helpers, and ``fsum``: `math.fsum`, the
-exactly rounded sum of the rule table's ``sum`` and ``dot``) and no builtins: nothing a
+functions, domain checks and errors, the partials' helpers) and no builtins: nothing a
 user typed is executed. A user `defop` operation works the same way: its forward function
 is passed in as an object, never spelled out.
 
@@ -126,7 +125,7 @@ class Compiled:
         self,
         function: Callable[..., Any],
         source: str,
-        namespaces: tuple[dict[str, Any], dict[str, Any]],
+        namespace: dict[str, Any],
         input_shapes: list[tuple[int, ...]],
         params: list[Value],
         n_outputs: int,
@@ -137,9 +136,8 @@ class Compiled:
         self._function = function
         self.source = source
         """The generated Python: a ``value`` function and a ``grad`` function."""
-        fast, fallback = namespaces  # the same code in each: see `_run`
-        self._value = fast["value"], fallback["value"]
-        self._generated_grad = fast["grad"], fallback["grad"]
+        self._value: Callable[..., Any] = namespace["value"]
+        self._generated_grad: Callable[..., Any] = namespace["grad"]
         self._filename = filename
         self._backward_lines = backward_lines
         self.input_shapes: tuple[tuple[int, ...], ...] = tuple(input_shapes)
@@ -158,7 +156,7 @@ class Compiled:
 
     def __call__(self, *example: Any) -> Any:
         """The function's value on one example: a float, or a list for several outputs."""
-        result = _run(self._value, *self._flat(example), *[p.data for p in self.params])
+        result = self._value(*self._flat(example), *[p.data for p in self.params])
         return list(result) if self.n_outputs > 1 else result
 
     def grad(self, *example: Any, grad_output: Sequence[float] | None = None) -> CompiledGradients:
@@ -231,7 +229,7 @@ class Compiled:
         """The generated ``grad``; an arithmetic error in its backward pass is re-raised
         naming the operation and its operands, as the scalar engine's backprop does."""
         try:
-            return _run(self._generated_grad, rows, *params)
+            return self._generated_grad(rows, *params)
         except ArithmeticError as error:
             tb, frame = error.__traceback__, None
             while tb is not None:
@@ -374,14 +372,11 @@ def compile(
     filename = f"<autograd_mini.compile {next(_counter)}>"
     # Registered with linecache, so a traceback through the generated code shows its lines.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    code = builtins.compile(source, filename, "exec")  # our source, not user text
-    namespaces = namespace, {**namespace, **generator.fallback}
-    for each in namespaces:
-        exec(code, each)
+    exec(builtins.compile(source, filename, "exec"), namespace)  # our source, not user text
     return Compiled(
         f,
         source,
-        namespaces,
+        namespace,
         shapes,
         shared,
         len(outputs),
@@ -397,7 +392,7 @@ _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
 _RESERVED = {"value", "grad", "examples", "outputs", "inf", "nan"}
 _ARITHMETIC = {"+": "+", "-": "-", "*": "*", "/": "/"}
 _UNLABELLED = {"+": "add", "-": "sub", "*": "mul", "/": "div", "neg": "neg", "**n": "pow"}
-_EXACT_SUMS = {"sum", "dot"}  # forward: the exactly rounded sum of the terms, `math.fsum`
+_SUMS = {"sum", "dot"}  # forward: the terms added left to right, written as `+`
 _WRITTEN_OUT = {"relu": "0.0 if {0} <= 0.0 else {0}"}  # these forwards as Python, not calls
 
 
@@ -430,7 +425,6 @@ class _Generator:
         self.taken = {*_RESERVED, *self.seeds}
         self.namespace: dict[str, Any] = {"__builtins__": {}, "inf": math.inf, "nan": math.nan}
         self.functions: dict[Any, str] = {}  # (role, object) -> its name in the namespace
-        self.fallback: dict[str, Any] = {}  # what differs in the namespace `_run` falls back to
         self.names: dict[Value, str] = {}
         self.comments: dict[Value, str] = {}
         # each backward line (stripped): its node's operation and the node's operands
@@ -442,9 +436,7 @@ class _Generator:
         for v in order:
             self.needs[v] = v in leaves or any(self.needs[p] for p in v.parents)
         for v in order:  # the operations' functions first: they keep their own names
-            if v.op in _EXACT_SUMS:
-                self._fsum_name()
-            elif v.parents and v.op not in {*_ARITHMETIC, *_WRITTEN_OUT, "neg"}:
+            if v.parents and v.op not in {*_ARITHMETIC, *_WRITTEN_OUT, *_SUMS, "neg"}:
                 self._forward_name(ops[v.op])
         for v in inputs:
             self._name(v, "x")
@@ -490,12 +482,6 @@ class _Generator:
     def _forward_name(self, op: Op) -> str:
         return self._function("forward", op, self._op_base(op), op.forward)
 
-    def _fsum_name(self) -> str:
-        """``fsum``: `math.fsum` itself, and in the fallback namespace the rule table's sum."""
-        name = self._function("fsum", math.fsum, "fsum", math.fsum)
-        self.fallback[name] = _rule_table_sum
-        return name
-
     def _call_name(self, thing: object) -> str:
         """What a partial's formula calls: an Op (domain checked) or a helper function."""
         if isinstance(thing, Op):
@@ -536,15 +522,15 @@ class _Generator:
             return [*lines, f"{name} = -{args[0]}{comment}"]
         if op.name in _WRITTEN_OUT:
             return [*lines, f"{name} = {_WRITTEN_OUT[op.name].format(*args)}{comment}"]
-        if op.name in _EXACT_SUMS:  # the exactly rounded sum of its terms (w_i x_i, and b)
+        if op.name in _SUMS:  # its terms (w_i x_i, and b) added left to right
             terms = args
             if op.name == "dot":
                 n = len(args) // 2
                 terms = [f"{args[i]} * {args[n + i]}" for i in range(n)] + args[2 * n :]
-            fsum = self._fsum_name()
-            if len(terms) == 1:
-                return [*lines, f"{name} = {fsum}(({terms[0]},)){comment}"]
-            return lines + _wrap(f"{name} = {fsum}((", terms, "))" + comment)
+            line = f"{name} = {' + '.join(terms)}{comment}"
+            return lines + (
+                [line] if len(line) <= 80 else _wrap(f"{name} = (", terms, ")" + comment, " + ")
+            )
         return lines + _wrap(f"{name} = {self._forward_name(op)}(", args, ")" + comment)
 
     def _backward_lines(self, node: Value, assigned: set[Value]) -> list[str]:
@@ -659,18 +645,20 @@ def _indent(lines: list[str], level: int) -> list[str]:
     return ["    " * level + line for line in lines]
 
 
-def _wrap(head: str, items: list[str], tail: str, width: int = 80) -> list[str]:
-    """``head`` + the items joined by commas + ``tail``, on one line if it fits in ``width``
-    and otherwise one item group per line inside the brackets."""
-    line = head + ", ".join(items) + tail
+def _wrap(head: str, items: list[str], tail: str, sep: str = ", ", width: int = 80) -> list[str]:
+    """``head`` + the items joined by ``sep`` + ``tail``, on one line if it fits in ``width``
+    and otherwise one item group per line inside the brackets (a comma ends each item, a
+    `` + `` begins each item but the first)."""
+    line = head + sep.join(items) + tail
     if len(line) <= width or not items:
         return [line]
     lines, current = [head], "   "
-    for item in items:
-        if len(current) + len(item) + 2 > width and current.strip():
+    for i, item in enumerate(items):
+        piece = f"{item}," if sep == ", " else item if i == 0 else f"+ {item}"
+        if len(current) + len(piece) + 1 > width and current.strip():
             lines.append(current)
             current = "   "
-        current += f" {item},"
+        current += f" {piece}"
     return [*lines, current, tail.lstrip()]
 
 
@@ -683,22 +671,3 @@ def _runtime_partials(op: Op) -> Callable[..., list[Any]]:
 
     partials.__name__ = "partials"
     return partials
-
-
-def _run(functions: tuple[Callable[..., Any], Callable[..., Any]], *args: Any) -> Any:
-    """The generated function on ``args``. Its sums call `math.fsum` directly, which raises
-    (OverflowError, ValueError) where the exactly rounded sum overflows or meets inf − inf;
-    then the same code runs again with the rule table's sum, which gives the IEEE sum there
-    (an error that is not the sum's is raised again)."""
-    fast, fallback = functions
-    try:
-        return fast(*args)
-    except (OverflowError, ValueError):
-        pass  # run again outside the handler: an error raised again is not chained to this one
-    return fallback(*args)
-
-
-def _rule_table_sum(terms: Sequence[float]) -> float:
-    """``fsum`` in the fallback namespace: the rule table's sum of ``terms``."""
-    result: float = ops["sum"].forward(*terms)
-    return result
