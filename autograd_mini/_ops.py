@@ -458,12 +458,12 @@ def _relu(x: float) -> float:
     return 0.0 if x <= 0.0 else x  # NaN is not <= 0, so relu(NaN) is NaN
 
 
-def _fsum(*terms: float) -> float:
-    """The exactly rounded sum; where that overflows or meets inf − inf, the IEEE sum."""
-    try:
-        return math.fsum(terms)
-    except (OverflowError, ValueError):
-        return sum(terms, 0.0)
+def _sum(*terms: float) -> float:
+    """The terms added left to right, as ``t1 + t2 + ...`` (overflow gives ±inf)."""
+    total = terms[0] if terms else 0.0
+    for term in terms[1:]:
+        total += term
+    return total
 
 
 def _max(*terms: float) -> float:
@@ -475,7 +475,7 @@ def _max(*terms: float) -> float:
 
 def _dot(*operands: float) -> float:
     n = len(operands) // 2  # w_1..w_n, x_1..x_n, and the bias when the count is odd
-    return _fsum(*[operands[i] * operands[n + i] for i in range(n)], *operands[2 * n :])
+    return _sum(*[operands[i] * operands[n + i] for i in range(n)], *operands[2 * n :])
 
 
 def _xlogy(x: float, y: float) -> float:
@@ -703,9 +703,9 @@ y = 0) and x / y (0 where x is 0: there the term is absent).
 """
 
 # ---- n-ary: partial(out, operands, i) ----
-sum_ = defop("sum", _fsum, 1.0, nary=True, array_forward=_array_sum, symbol="Σ")
-sum_.__doc__ = """The sum of many terms as one node (n edges, not n − 1 additions), exactly
-rounded. Numbers among the terms become constants; numbers alone give a float.
+sum_ = defop("sum", _sum, 1.0, nary=True, array_forward=_array_sum, symbol="Σ")
+sum_.__doc__ = """The sum of many terms as one node (n edges, not n − 1 additions), added
+left to right. Numbers among the terms become constants; numbers alone give a float.
 
 >>> import autograd_mini as am
 >>> am.sum([am.Value(1.0), 2.0, am.Value(3.0)]).data
@@ -768,13 +768,16 @@ def dot_node(params: tuple[Value, ...], inputs: tuple[Value, ...]) -> Value:
     """`dot` unchecked, for `nn`: ``params`` holds the n weights and then, if there is
     one, the bias; ``inputs`` the n inputs. The node keeps both tuples as they are, so
     every example shares its neuron's ``params`` and a layer's neurons share ``inputs``."""
-    products = [w.data * x.data for w, x in zip(params, inputs)]
-    try:
-        data = math.fsum(products)  # `_fsum` written out: this is a neuron's hot path
-    except (OverflowError, ValueError):
-        data = sum(products, 0.0)
-    if len(params) > len(inputs):
-        data += params[-1].data
+    # `_dot` written out (a neuron's hot path), the same additions in the same order,
+    # with no list of terms: w1·x1 + w2·x2 + ... + wn·xn, then + b.
+    n = len(inputs)
+    if not n:
+        return new_node(params[0].data if params else 0.0, DOT, params, inputs)
+    data = params[0].data * inputs[0].data
+    for w, x in zip(params[1:n], inputs[1:]):
+        data += w.data * x.data
+    if len(params) > n:
+        data += params[n].data
     return new_node(data, DOT, params, inputs)
 
 

@@ -227,6 +227,11 @@ def _indicator(a: Symbol, relation: str, other: object) -> Symbol:
 
 
 _INDICATORS = {">": step, "<": step_below}
+# Each indicator as a Python expression of {0} (x) and {1} (at): what its function computes.
+_PY_INDICATORS = {
+    step: "(1.0 if {0} > {1} else 0.0 if {0} <= {1} else nan)",
+    step_below: "(1.0 if {0} < {1} else 0.0 if {0} >= {1} else nan)",
+}
 
 
 def _strength(s: Symbol) -> int:
@@ -290,7 +295,8 @@ _PY_OPERATORS = {"+": " + ", "-": " - ", "*": " * ", "/": " / "}
 
 def python(s: Symbol, name_of: Callable[[object], str]) -> str:
     """``s`` as a Python expression: names as they are (each must be an identifier),
-    numbers as ``repr(float)`` (``inf`` and ``nan`` as those names), each call as
+    numbers as ``repr(float)`` (``inf`` and ``nan`` as those names), an indicator
+    ``[x > at]`` as the conditional expression its function computes, and any other call as
     ``name_of(function)(args)``. Parentheses keep the tree's own grouping, so the
     expression rounds exactly as the formula's operations do on floats.
 
@@ -314,6 +320,9 @@ def _python(s: Symbol, name_of: Callable[[object], str]) -> tuple[str, int]:
     if kind == "call":
         if s.function is None:
             raise ValueError(f"python: the formula {_show(s)} names no function to call")
+        form = next((f for fn, f in _PY_INDICATORS.items() if fn is s.function), None)
+        if form is not None:  # an indicator: the comparison written out, not called
+            return form.format(*[_py_wrapped(a, name_of, _PY_SUM) for a in args]), _PY_ATOM
         inner = ", ".join(_python(a, name_of)[0] for a in args)
         return f"{name_of(s.function)}({inner})", _PY_ATOM
     if kind == "neg":

@@ -45,7 +45,8 @@ True
 (0.209987, [0.839949])
 
 What is trusted: the generated source is built only from the rule table (operators for
-arithmetic, the partials printed from their symbol trees by `autograd_mini._symbolic`),
+arithmetic, relu's forward as a conditional expression, the partials printed from their
+symbol trees by `autograd_mini._symbolic`),
 numbers written as ``repr(float)``, and identifiers made here (a label is sanitised to
 ``[A-Za-z0-9_]``, never starting with a digit, made unique). A raw label appears only in a
 ``#`` comment, with line breaks and other unprintable characters removed, so it can never
@@ -391,6 +392,8 @@ _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
 _RESERVED = {"value", "grad", "examples", "outputs", "inf", "nan"}
 _ARITHMETIC = {"+": "+", "-": "-", "*": "*", "/": "/"}
 _UNLABELLED = {"+": "add", "-": "sub", "*": "mul", "/": "div", "neg": "neg", "**n": "pow"}
+_SUMS = {"sum", "dot"}  # forward: the terms added left to right, written as `+`
+_WRITTEN_OUT = {"relu": "0.0 if {0} <= 0.0 else {0}"}  # these forwards as Python, not calls
 
 
 def _identifier(text: str) -> str:
@@ -433,8 +436,8 @@ class _Generator:
         for v in order:
             self.needs[v] = v in leaves or any(self.needs[p] for p in v.parents)
         for v in order:  # the operations' functions first: they keep their own names
-            if v.parents and v.op not in _ARITHMETIC and v.op != "neg":
-                self._forward_name(ops["sum" if v.op == "dot" else v.op])
+            if v.parents and v.op not in {*_ARITHMETIC, *_WRITTEN_OUT, *_SUMS, "neg"}:
+                self._forward_name(ops[v.op])
         for v in inputs:
             self._name(v, "x")
         for v in params:
@@ -517,11 +520,17 @@ class _Generator:
             return [*lines, f"{name} = {args[0]} {_ARITHMETIC[op.name]} {args[1]}{comment}"]
         if op.name == "neg":
             return [*lines, f"{name} = -{args[0]}{comment}"]
-        if op.name == "dot":  # ops["dot"].forward: the exactly rounded sum of w_i x_i (and b)
-            n = len(args) // 2
-            terms = [f"{args[i]} * {args[n + i]}" for i in range(n)] + args[2 * n :]
-            fsum = self._forward_name(ops["sum"])
-            return lines + _wrap(f"{name} = {fsum}(", terms, ")" + comment)
+        if op.name in _WRITTEN_OUT:
+            return [*lines, f"{name} = {_WRITTEN_OUT[op.name].format(*args)}{comment}"]
+        if op.name in _SUMS:  # its terms (w_i x_i, and b) added left to right
+            terms = args
+            if op.name == "dot":
+                n = len(args) // 2
+                terms = [f"{args[i]} * {args[n + i]}" for i in range(n)] + args[2 * n :]
+            line = f"{name} = {' + '.join(terms)}{comment}"
+            return lines + (
+                [line] if len(line) <= 80 else _wrap(f"{name} = (", terms, ")" + comment, " + ")
+            )
         return lines + _wrap(f"{name} = {self._forward_name(op)}(", args, ")" + comment)
 
     def _backward_lines(self, node: Value, assigned: set[Value]) -> list[str]:
@@ -636,18 +645,20 @@ def _indent(lines: list[str], level: int) -> list[str]:
     return ["    " * level + line for line in lines]
 
 
-def _wrap(head: str, items: list[str], tail: str, width: int = 80) -> list[str]:
-    """``head`` + the items joined by commas + ``tail``, on one line if it fits in ``width``
-    and otherwise one item group per line inside the brackets."""
-    line = head + ", ".join(items) + tail
+def _wrap(head: str, items: list[str], tail: str, sep: str = ", ", width: int = 80) -> list[str]:
+    """``head`` + the items joined by ``sep`` + ``tail``, on one line if it fits in ``width``
+    and otherwise one item group per line inside the brackets (a comma ends each item, a
+    `` + `` begins each item but the first)."""
+    line = head + sep.join(items) + tail
     if len(line) <= width or not items:
         return [line]
     lines, current = [head], "   "
-    for item in items:
-        if len(current) + len(item) + 2 > width and current.strip():
+    for i, item in enumerate(items):
+        piece = f"{item}," if sep == ", " else item if i == 0 else f"+ {item}"
+        if len(current) + len(piece) + 1 > width and current.strip():
             lines.append(current)
             current = "   "
-        current += f" {item},"
+        current += f" {piece}"
     return [*lines, current, tail.lstrip()]
 
 

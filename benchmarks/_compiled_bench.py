@@ -57,8 +57,8 @@ def run(report: Report, settings: Settings) -> None:
         f"One SGD step over {EXAMPLES} moons examples (forward, backward, update; mean of "
         "1/2 squared error), the same weights for every row; their first losses agree to "
         f"{spread:.1e} relative. The compiled row calls the generated `grad` once per step, "
-        "which loops over the examples; its dot products are the rule table's exactly "
-        "rounded sums (`math.fsum`), as in the scalar engine."
+        "which loops over the examples; its dot products add their terms left to right, "
+        "written out as `+`, the same additions as the scalar engine's."
     )
     to_floor = seconds[compiled_name] / seconds[floor_name]
     vs_scalar = seconds[scalar_name] / seconds[compiled_name]

@@ -56,6 +56,9 @@ def test_the_forward_and_chain_rule_are_written_out_from_the_rule_table() -> Non
     assert "g_mul1 = g_y * (1.0 - y * y)" in source  # tanh's partial 1 − out², printed
     assert "g_x = g_mul2 * y" in source and "g_x += g_mul1 * w" in source
     assert "g_w += g_mul1 * x" in source  # a parameter's gradient sums over examples
+    relu = am.compile(lambda x: (x * 2.0).relu(), 1.0).source
+    assert "relu1 = 0.0 if mul1 <= 0.0 else mul1" in relu  # relu's forward, written out
+    assert "g_mul1 = g_relu1 * (1.0 if mul1 > 0.0 else 0.0 if mul1 <= 0.0 else nan)" in relu
 
 
 # ---- every nn activation and every loss ------------------------------------------------------
@@ -218,10 +221,37 @@ def test_domain_errors_name_the_operation_and_operand(
     c = am.compile(f, 2.0)
     with pytest.raises(error, match=message):
         f(am.Value(bad))  # the scalar engine's own error ...
-    with pytest.raises(error, match=message):
+    with pytest.raises(error, match=message) as raised:
         c(bad)  # ... is the compiled code's
+    assert raised.value.__context__ is None  # raised once to the user, even if run twice
     with pytest.raises(error, match=message):
         c.grad(bad)
+
+
+# ---- sums: left to right like the engine's, overflow to inf -----------------------------------
+
+
+def same(a: float, b: float) -> bool:
+    """Equal, NaN equal to NaN."""
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def test_sums_add_left_to_right_and_follow_the_overflow_policy() -> None:
+    def f(w: list[am.Value], x: list[am.Value]) -> am.Value:
+        return am.dot(w, x, bias=-1.0) + am.sum([w[0], w[1], -1.0])
+
+    c = am.compile(f, [1.0, 2.0], [1.0, 1.0])
+    assert "fsum" not in c.source and "sum(" not in c.source  # written as +, not called
+    tiny, INF = 2.0**-60, math.inf  # 1 + 2^-60 - 1: 0, rounded at each addition
+    cases = [([1.0, tiny], [1.0, 1.0]), ([1e308, 1e308], [1.0, 1.0]), ([INF, 1.0], [1.0, -INF])]
+    for w, x in cases:  # rounded at each +; an overflow gives inf; inf - inf gives NaN
+        values = [[am.Value(v) for v in w], [am.Value(v) for v in x]]
+        out = f(*values)
+        grads = c.grad(w, x)
+        assert same(c(w, x), out.data) and same(grads.output, out.data), (w, x)  # type: ignore[arg-type]
+        assert grads.inputs == tuple(am.gradients(out, v) for v in values)
+    assert c([1.0, tiny], [1.0, 1.0]) == 0.0
+    assert c([1e308, 1e308], [1.0, 1.0]) == INF and math.isnan(c([INF, 1.0], [1.0, -INF]))
 
 
 # ---- the object ------------------------------------------------------------------------------
@@ -300,6 +330,28 @@ def _evaluate(s: Symbol, env: dict[str, float]) -> float:
         return args[0] * args[0] if s.text == "*" else args[0] ** args[1]
     x, y = args
     return {"+": x + y, "-": x - y, "*": x * y, "/": x / y}[s.kind]
+
+
+@pytest.mark.parametrize("x", [math.nan, -0.0, 0.0, -1.5, 2.5, math.inf, -math.inf, 5e-324])
+def test_a_forward_written_out_computes_what_the_rule_table_does(x: float) -> None:
+    from autograd_mini.compiled import _WRITTEN_OUT
+
+    for name, form in _WRITTEN_OUT.items():
+        got = eval(form.format("x"), {"__builtins__": {}}, {"x": x})  # our own text
+        expected = am.ops[name].forward(x)
+        assert same(got, expected) and math.copysign(1.0, got) == math.copysign(1.0, expected)
+
+
+@given(st.one_of(st.floats(-5, 5), st.just(math.nan), st.just(-0.0)), st.floats(-5, 5))
+def test_an_indicator_prints_as_the_conditional_its_function_computes(x: float, at: float) -> None:
+    from autograd_mini._symbolic import step, step_below
+
+    env = {"x": x, "nan": math.nan}
+    for formula, function in [(Symbol("x") > at, step), (Symbol("x") < at, step_below)]:
+        text = python(formula, lambda f: "no_call")
+        assert "no_call" not in text
+        value = eval(text, {"__builtins__": {}}, env)  # our own printed formula, not user text
+        assert same(value, function(x, at)), text
 
 
 @given(st.floats(-5, 5), st.floats(-5, 5))

@@ -223,6 +223,38 @@ def test_dot_with_a_bias_is_one_node_whose_bias_gets_the_upstream_gradient() -> 
         am.dot([1.0], [2.0], bias="3")  # type: ignore[arg-type]
 
 
+def test_dot_adds_left_to_right_like_the_rule_table() -> None:
+    # 1 + 2^-60 rounds to 1 before the bias -1 is added: 0, as (1.0 + tiny) - 1.0 is.
+    tiny = 2.0**-60
+    z = am.dot([Value(1.0), Value(tiny)], [1.0, 1.0], bias=-1.0)
+    assert z.data == 0.0 == am.ops["dot"].forward(1.0, tiny, 1.0, 1.0, -1.0) == (1.0 + tiny) - 1.0
+
+
+_finite = st.floats(-1e3, 1e3) | st.sampled_from([0.0, -0.0, 1e300, -1e300])
+
+
+@given(st.lists(st.tuples(_finite, _finite), max_size=12), st.none() | _finite)
+def test_a_neurons_dot_adds_exactly_as_the_rule_table_and_the_written_sum(
+    pairs: list[tuple[float, float]], bias: float | None
+) -> None:
+    """`nn`'s dot (`dot_node`, written out for speed) makes the same additions in the same
+    order as `ops["dot"].forward` and as the chain w1·x1 + ... + wn·xn + b that
+    `am.compile` writes: equal to the last bit, the sign of zero and overflow included."""
+    from autograd_mini._engine import dot_node
+
+    w, x = [a for a, _ in pairs], [b for _, b in pairs]
+    params = tuple(Value(v) for v in (w if bias is None else [*w, bias]))
+    node = dot_node(params, tuple(Value(v) for v in x))
+    terms = [a * b for a, b in pairs] + ([] if bias is None else [bias])
+    chain = terms[0] if terms else 0.0
+    for term in terms[1:]:
+        chain += term
+    table = am.ops["dot"].forward(*w, *x, *([] if bias is None else [bias]))
+    for got in (node.data, table):
+        assert got == chain or (math.isnan(got) and math.isnan(chain))
+        assert math.copysign(1.0, got) == math.copysign(1.0, chain)
+
+
 def test_dot_refuses_mismatched_lengths() -> None:
     with pytest.raises(ValueError, match=r"differ in length \(2 and 3\)"):
         am.dot([1.0, 2.0], [1.0, 2.0, 3.0])
