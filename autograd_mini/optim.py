@@ -1,5 +1,10 @@
 """Optimizers that update parameters from their ``.grad``, with PyTorch's update rules.
 
+Each rule is written once, on arrays: `Optimizer.update` changes a flat array of
+parameter values given their gradients, and `Optimizer.step` runs it on the parameters'
+``.data`` and ``.grad``. `train.fit(engine="tape")` calls `update` on the tape's own
+parameter array, so the batched path never goes through the Values between steps.
+
 >>> import autograd_mini as am
 >>> w = am.Value(1.0)
 >>> opt = SGD([w], lr=0.1)
@@ -15,8 +20,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
 
 from autograd_mini._engine import Value, is_real
+
+Array = Any  # a 1-d numpy float64 array, one entry per parameter
 
 
 def _check_number(
@@ -54,8 +64,33 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Update every parameter's ``data`` from its ``grad``."""
+        """Update every parameter's ``data`` from its ``grad`` (`update` on their values)."""
+        n = len(self.params)
+        data = np.fromiter((p.data for p in self.params), np.float64, n)
+        grad = np.fromiter((p.grad for p in self.params), np.float64, n)
+        self.update(data, grad)
+        for p, value in zip(self.params, data.tolist()):
+            p.data = value
+
+    def update(self, data: Array, grad: Array) -> None:
+        """The update rule: change ``data`` (the parameters' values, in `params` order) in
+        place, given ``grad``, their gradients. Keeps the optimizer's state."""
         raise NotImplementedError
+
+    def _check_shapes(self, data: Array, grad: Array) -> None:
+        """`update`'s arrays must be float64 vectors with one entry per parameter."""
+        want = (len(self.params),)
+        for name, array in (("data", data), ("grad", grad)):
+            if (
+                not isinstance(array, np.ndarray)
+                or array.shape != want
+                or array.dtype != np.float64
+            ):
+                got = getattr(array, "shape", type(array).__name__)
+                raise ValueError(
+                    f"{type(self).__name__}.update: {name} must be a float64 array of shape "
+                    f"{want}, got {got} {getattr(array, 'dtype', '')}".rstrip()
+                )
 
 
 class SGD(Optimizer):
@@ -86,20 +121,20 @@ class SGD(Optimizer):
         self.lr = _check_number(lr, "lr")
         self.momentum = _check_number(momentum, "momentum")
         self.weight_decay = _check_number(weight_decay, "weight_decay")
-        self._buffers: list[float] | None = None
+        self._buffer: Array | None = None
 
-    def step(self) -> None:
-        lr, momentum, decay = self.lr, self.momentum, self.weight_decay
-        buffers = self._buffers
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if decay:
-                g += decay * p.data
-            if momentum:
-                if buffers is None:
-                    buffers = self._buffers = [0.0] * len(self.params)
-                g = buffers[i] = momentum * buffers[i] + g
-            p.data -= lr * g
+    def update(self, data: Array, grad: Array) -> None:
+        self._check_shapes(data, grad)
+        if self.weight_decay:
+            grad = grad + self.weight_decay * data
+        if self.momentum:
+            if self._buffer is None:
+                self._buffer = np.zeros_like(data)
+            buffer = self._buffer
+            buffer *= self.momentum
+            buffer += grad
+            grad = buffer
+        data -= self.lr * grad
 
     def __repr__(self) -> str:
         return (
@@ -142,25 +177,25 @@ class Adam(Optimizer):
         self.eps = _check_number(eps, "eps")
         self.weight_decay = _check_number(weight_decay, "weight_decay")
         self.t = 0
-        self._m = [0.0] * len(self.params)
-        self._v = [0.0] * len(self.params)
+        self._m = np.zeros(len(self.params))
+        self._v = np.zeros(len(self.params))
 
-    def step(self) -> None:
+    def update(self, data: Array, grad: Array) -> None:
+        self._check_shapes(data, grad)
         beta1, beta2 = self.betas
-        lr, eps, decay = self.lr, self.eps, self.weight_decay
+        if self.weight_decay:
+            grad = grad + self.weight_decay * data
         self.t += 1
         bias_correction1 = 1.0 - beta1**self.t
         bias_correction2_sqrt = math.sqrt(1.0 - beta2**self.t)
-        step_size = lr / bias_correction1
+        step_size = self.lr / bias_correction1
         m, v = self._m, self._v
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if decay:
-                g += decay * p.data
-            m[i] = beta1 * m[i] + (1.0 - beta1) * g
-            v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
-            denominator = math.sqrt(v[i]) / bias_correction2_sqrt + eps
-            p.data -= step_size * (m[i] / denominator)
+        m *= beta1
+        m += (1.0 - beta1) * grad
+        v *= beta2
+        v += (1.0 - beta2) * grad * grad
+        denominator = np.sqrt(v) / bias_correction2_sqrt + self.eps
+        data -= step_size * (m / denominator)
 
     def __repr__(self) -> str:
         return (

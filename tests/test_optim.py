@@ -184,3 +184,45 @@ def test_matches_pytorch_over_many_steps(name: str, kwargs: dict[str, object]) -
             p.grad = gi
         opt.step()
         assert [p.data for p in params] == pytest.approx(want, rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+        lambda ps: Adam(ps, lr=0.05, weight_decay=0.01),
+    ],
+    ids=["sgd", "adam"],
+)
+def test_update_on_an_array_is_step_on_the_values_to_the_last_bit(make: object) -> None:
+    """`update` is the one rule: run on a flat array it gives exactly what `step` gives
+    the Values (the array path `fit(engine="tape")` takes)."""
+    import numpy as np
+
+    rng = random.Random(3)
+    start = [rng.uniform(-1, 1) for _ in range(7)]
+    values = [am.Value(v) for v in start]
+    by_values = make(values)  # type: ignore[operator]
+    by_array = make([am.Value(v) for v in start])  # type: ignore[operator]
+    data = np.array(start)
+    for _ in range(5):
+        grads = [rng.uniform(-2, 2) for _ in values]
+        for p, g in zip(values, grads):
+            p.grad = g
+        by_values.step()
+        by_array.update(data, np.array(grads))
+        assert data.tolist() == [p.data for p in values]
+
+
+def test_update_names_an_array_of_the_wrong_shape_or_type() -> None:
+    import numpy as np
+
+    opt = SGD([am.Value(1.0), am.Value(2.0)], lr=0.1)
+    data = np.array([1.0, 2.0])
+    with pytest.raises(
+        ValueError, match=r"SGD.update: grad must be a float64 array of shape \(2,\), got \(3,\)"
+    ):
+        opt.update(data, np.zeros(3))
+    with pytest.raises(ValueError, match=r"data must be a float64 array.*int64"):
+        opt.update(np.array([1, 2]), np.zeros(2))
+    assert data.tolist() == [1.0, 2.0]
