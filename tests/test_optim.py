@@ -195,8 +195,8 @@ def test_matches_pytorch_over_many_steps(name: str, kwargs: dict[str, object]) -
     ids=["sgd", "adam"],
 )
 def test_update_on_an_array_is_step_on_the_values_to_the_last_bit(make: object) -> None:
-    """`update` is the one rule: run on a flat array it gives exactly what `step` gives
-    the Values (the array path `fit(engine="tape")` takes)."""
+    """`step` is `update` on the Values' numbers: a flat array updated alongside ends
+    exactly where the Values do (the array path `fit(engine="tape")` takes), state and all."""
     import numpy as np
 
     rng = random.Random(3)
