@@ -84,8 +84,11 @@ class Tape:
 
     The parameters' values are read from their Values at every call, so an optimizer
     that updates ``p.data`` is seen by the next call; constants keep their traced value.
-    A tape reuses its work arrays from call to call: share one between threads only
-    with a lock.
+    Or pass them as one array, ``params=theta`` of shape (P,) in `params` order (as
+    ``torch.func.functional_call`` and JAX take them): the Values are then neither read
+    nor changed, and training updates ``theta`` with numpy. `param_array` and
+    `write_params` copy between the two. A tape reuses its work arrays from call to call:
+    share one between threads only with a lock.
     """
 
     def __init__(
@@ -140,12 +143,15 @@ class Tape:
         """Same as `forward`."""
         return self.forward(*batch)
 
-    def forward(self, *batch: Any) -> Array:
+    def forward(self, *batch: Any, params: Any = None) -> Array:
         """The function's value for every example: shape (B,), or (B, outputs).
 
-        Pass one array per traced argument, each with a leading batch axis.
+        Pass one array per traced argument, each with a leading batch axis; ``params``, an
+        array of shape (P,), replaces the parameters' Values (see `Tape`).
         """
-        batched, shared = self._run_forward(self._batch(batch), keep=False)[:2]
+        arrays = self._batch(batch)
+        theta = None if params is None else self._theta(params, "forward")
+        batched, shared = self._run_forward(arrays, theta, keep=False)[:2]
         return self._output(batched, shared)
 
     def grad(
@@ -154,6 +160,7 @@ class Tape:
         reduction: Reduction = "mean",
         grad_output: Any = None,
         inputs: bool = True,
+        params: Any = None,
     ) -> TapeGradients:
         """Values and gradients for a batch, in one pass each way; see `TapeGradients`.
 
@@ -163,13 +170,15 @@ class Tape:
         (B, outputs): the weights of the outputs (a vector-Jacobian product).
         ``inputs=False`` skips the inputs' gradients (``TapeGradients.inputs`` is then
         empty) and every branch of the graph that reaches no parameter: a training step
-        needs only the parameters'.
+        needs only the parameters'. ``params``, an array of shape (P,), replaces the
+        parameters' Values (see `Tape`).
         """
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         arrays = self._batch(batch)
+        theta = None if params is None else self._theta(params, "grad")
         size = arrays[0].shape[0]
-        batched, shared, saved = self._run_forward(arrays, keep=True)
+        batched, shared, saved = self._run_forward(arrays, theta, keep=True)
         output = self._output(batched, shared)
         seed = self._seed(grad_output, size)
         per_example = reduction == "none"
@@ -201,6 +210,18 @@ class Tape:
         for p, g in zip(self.params, grads.params.tolist()):
             p.grad += g
         return grads.output
+
+    def param_array(self) -> Array:
+        """The parameters' current values as a new array, shape (P,), in `params` order:
+        the ``theta`` to train with ``params=theta``."""
+        return np.array([p.data for p in self.params], dtype=np.float64)
+
+    def write_params(self, theta: Any) -> None:
+        """Set each parameter Value's ``data`` from ``theta``, shape (P,) in `params`
+        order (after training on an array): the model then holds the trained weights.
+        A ``theta`` of the wrong shape or type raises and changes no Value."""
+        for p, value in zip(self.params, self._theta(theta, "write_params").tolist()):
+            p.data = value
 
     def check(self, *example: Any, rel: float = 1e-9) -> None:
         """Compare the tape with a fresh scalar run of the traced function on one example
@@ -251,6 +272,16 @@ class Tape:
             raise ValueError("the batch is empty")
         return arrays
 
+    def _theta(self, params: Any, caller: str) -> Array:
+        """``params`` checked to be the parameters' values: real numbers, shape (P,)."""
+        theta = _real_array(params, f"{caller}: params")
+        if theta.shape != (len(self.params),):
+            raise ValueError(
+                f"{caller}: params must have shape ({len(self.params)},), one value per "
+                f"parameter in Tape.params order, got shape {theta.shape}"
+            )
+        return theta
+
     def _buffers(self, size: int) -> tuple[Array, Array, Array, Array]:
         """Values and gradients for a batch of ``size``, reused from call to call: fresh
         memory costs more than the arithmetic (every page is faulted in on first use)."""
@@ -265,7 +296,9 @@ class Tape:
             self._workspace[size] = buffers
         return buffers
 
-    def _run_forward(self, arrays: list[Array], *, keep: bool) -> tuple[Array, Array, list[Any]]:
+    def _run_forward(
+        self, arrays: list[Array], theta: Array | None, *, keep: bool
+    ) -> tuple[Array, Array, list[Any]]:
         size = arrays[0].shape[0]
         batched, shared = self._buffers(size)[:2]
         inputs = [
@@ -274,7 +307,8 @@ class Tape:
         for rows, row, direct in zip(inputs, self._input_rows, self._direct_inputs):
             if not direct:
                 batched[row : row + len(rows)] = rows
-        shared[self._param_rows, 0] = [p.data for p in self.params]  # read live, every call
+        # The parameters: from theta, or read live from the Values, every call.
+        shared[self._param_rows, 0] = [p.data for p in self.params] if theta is None else theta
         saved: list[Any] = []
         # NaN and overflow follow the engine's policy (they propagate as NaN and ±inf);
         # domain errors are raised by the groups, from the rule table's domain checks.
