@@ -350,6 +350,24 @@ def test_a_failed_call_with_params_changes_no_value() -> None:
     assert grads.params.tolist() == [pytest.approx(2 / 3)]
 
 
+def test_relu_on_arrays_is_relu_on_floats_to_the_bit() -> None:
+    """The array relu and its derivative (branch-free, NaN-aware) equal the float ones,
+    the sign of a zero included, on mixed signs (where a per-element branch mispredicts)."""
+    special = [math.nan, -math.inf, math.inf, -0.0, 0.0, -5e-324, 5e-324, -2.0, 3.0]
+    X = np.array(special + list(np.random.default_rng(0).normal(size=55)))
+    tape = am.trace(lambda x: x.relu(), 0.0)
+    for values in (X, X[~np.isnan(X)]):  # with and without a NaN in the batch
+        grads = tape.grad(values, reduction="none")
+        expected = []
+        for v in values.tolist():
+            x = am.Value(v)
+            y = x.relu()
+            y.backward()
+            expected.append((y.data, x.grad))
+        got = np.stack([grads.output, grads.inputs[0]], axis=1)
+        assert got.tobytes() == np.array(expected).tobytes()
+
+
 def test_without_params_every_other_leaf_is_a_parameter() -> None:
     w = am.Value(2.0)
     tape = am.trace(lambda x: w * x * 3.0, 1.0)
