@@ -151,7 +151,7 @@ class Tape:
         """
         arrays = self._batch(batch)
         theta = None if params is None else self._theta(params, "forward")
-        batched, shared = self._run_forward(arrays, theta, keep=False)[:2]
+        batched, shared = self._run_forward(arrays, theta)[:2]
         return self._output(batched, shared)
 
     def grad(
@@ -178,24 +178,24 @@ class Tape:
         arrays = self._batch(batch)
         theta = None if params is None else self._theta(params, "grad")
         size = arrays[0].shape[0]
-        batched, shared, saved = self._run_forward(arrays, theta, keep=True)
+        batched, shared, saved = self._run_forward(arrays, theta)
         output = self._output(batched, shared)
         seed = self._seed(grad_output, size)
         per_example = reduction == "none"
         grad_batched, grad_shared = self._run_backward(
             batched, shared, saved, seed, per_example=per_example, only_params=not inputs
         )
+        rows = zip(self.input_shapes, self._input_rows) if inputs else ()
         input_grads = tuple(
             np.ascontiguousarray(grad_batched[row : row + math.prod(shape)].T).reshape(size, *shape)
-            for shape, row in zip(self.input_shapes, self._input_rows)
-            if inputs
+            for shape, row in rows
         )
         if per_example:
             params = np.ascontiguousarray(grad_shared[self._param_rows].T)
         else:
-            params = grad_shared[self._param_rows, 0]
+            params = grad_shared[self._param_rows, 0]  # a copy: divided in place
             if reduction == "mean":
-                params = params / size
+                params /= size
         return TapeGradients(output, input_grads, params)
 
     def backward(self, *batch: Any, reduction: Literal["mean", "sum"] = "mean") -> Array:
@@ -297,8 +297,9 @@ class Tape:
         return buffers
 
     def _run_forward(
-        self, arrays: list[Array], theta: Array | None, *, keep: bool
+        self, arrays: list[Array], theta: Array | None
     ) -> tuple[Array, Array, list[Any]]:
+        """Every group's forward; returns the buffers and what each group saved."""
         size = arrays[0].shape[0]
         batched, shared = self._buffers(size)[:2]
         inputs = [
@@ -309,14 +310,10 @@ class Tape:
                 batched[row : row + len(rows)] = rows
         # The parameters: from theta, or read live from the Values, every call.
         shared[self._param_rows, 0] = [p.data for p in self.params] if theta is None else theta
-        saved: list[Any] = []
         # NaN and overflow follow the engine's policy (they propagate as NaN and ±inf);
         # domain errors are raised by the groups, from the rule table's domain checks.
         with np.errstate(all="ignore"):
-            for group in self._groups:
-                result = group.forward(batched, shared, inputs)
-                if keep:
-                    saved.append(result)
+            saved = [group.forward(batched, shared, inputs) for group in self._groups]
         return batched, shared, saved
 
     def _output(self, batched: Array, shared: Array) -> Array:
@@ -327,14 +324,15 @@ class Tape:
         ]
         return columns[0].copy() if self._single else np.stack(columns, axis=1)
 
-    def _seed(self, grad_output: Any, size: int) -> Array:
+    def _seed(self, grad_output: Any, size: int) -> Array | None:
+        """The outputs' weights, shape (B, outputs); None for a single output's weight 1."""
         if grad_output is None:
             if not self._single:
                 raise ValueError(
                     f"grad: the function has {self.n_outputs} outputs; pass grad_output of "
                     f"shape (B, {self.n_outputs}) to say how to weight them"
                 )
-            return np.ones((size, 1))
+            return None
         seed = _real_array(grad_output, "grad_output")
         if self._single and seed.shape == (size,):
             seed = seed[:, None]
@@ -349,7 +347,7 @@ class Tape:
         batched: Array,
         shared: Array,
         saved: list[Any],
-        seed: Array,
+        seed: Array | None,
         *,
         per_example: bool,
         only_params: bool,
@@ -363,12 +361,13 @@ class Tape:
         else:
             grad_shared.fill(0.0)
         for j, (is_batched, row) in enumerate(self._outputs):
+            weight = 1.0 if seed is None else seed[:, j]
             if is_batched:
-                grad_batched[row] += seed[:, j]
+                grad_batched[row] += weight
             elif per_example:
-                grad_shared[row] += seed[:, j]
+                grad_shared[row] += weight
             else:
-                grad_shared[row] += seed[:, j].sum()
+                grad_shared[row] += size if seed is None else seed[:, j].sum()
         # A partial that divides by zero (sqrt at 0) is the engine's ZeroDivisionError.
         with np.errstate(divide="raise", invalid="ignore", over="ignore", under="ignore"):
             for group, result in zip(reversed(self._groups), reversed(saved)):

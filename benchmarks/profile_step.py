@@ -150,7 +150,7 @@ def _profile_tape_at(label: str, params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Ma
     batch = len(X)
     repeats = max(5, 2000 // batch)
     total = _median_seconds(step, repeats)
-    batched, shared, saved = tape._run_forward(tape._batch((Xa, Ya)), None, keep=True)
+    batched, shared, saved = tape._run_forward(tape._batch((Xa, Ya)), None)
     grads = tape._buffers(batch)[2:]
     seed = tape._seed(None, batch)
     phases = {
@@ -161,7 +161,7 @@ def _profile_tape_at(label: str, params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Ma
         "zero the gradients": lambda: (
             [grads[0][rows].fill(0.0) for rows in tape._zero_rows[True]] + [grads[1].fill(0.0)]
         ),
-        "forward, all groups": lambda: tape._run_forward([Xa, Ya], None, keep=True),
+        "forward, all groups": lambda: tape._run_forward([Xa, Ya], None),
         "backward, all groups": lambda: tape._run_backward(
             batched, shared, saved, seed, per_example=False, only_params=True
         ),
