@@ -391,8 +391,9 @@ def _step(x: Any) -> Any:
     if type(d) is float:
         return 1.0 if d > 0.0 else 0.0 if d <= 0.0 else NAN
     xp = d.__array_namespace__()
-    step, nan = xp.astype(d > 0, xp.float64), xp.isnan(d)
-    return xp.where(nan, d, step) if xp.any(nan) else step  # one where() only for NaNs
+    step = xp.asarray(d > 0, dtype=xp.float64)
+    step[xp.isnan(d)] = xp.nan  # a masked write: where() costs a branch per element
+    return step
 
 
 def _sign(x: Any) -> Any:
