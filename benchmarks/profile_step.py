@@ -155,8 +155,8 @@ def _profile_tape_at(label: str, params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Ma
     seed = tape._seed(None, batch)
     phases = {
         "check the batch": lambda: tape._batch((Xa, Ya)),
-        "read the parameters": lambda: shared.__setitem__(
-            (tape._param_rows, 0), [p.data for p in tape.params]
+        "read the parameter Values": lambda: shared[:, 0].__setitem__(
+            tape._param_rows, [p.data for p in tape.params]
         ),
         "zero the gradients": lambda: (
             [grads[0][rows].fill(0.0) for rows in tape._zero_rows[True]] + [grads[1].fill(0.0)]
