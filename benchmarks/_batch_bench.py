@@ -88,9 +88,13 @@ def tape_step(params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Matrix) -> tuple[_mlp
 
 
 def _make_tape_array(params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Matrix) -> _mlp.Step:
+    return tape_array_step(params, X, Y)[0]
+
+
+def tape_array_step(params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Matrix) -> tuple[_mlp.Step, Any]:
     """The same tape, given its parameters as one array (``params=theta``) and updating
     that array with one numpy expression, as the textbook and PyTorch rows update theirs;
-    the parameter Values are neither read nor written."""
+    the parameter Values are neither read nor written. Returns the step and the tape."""
     import numpy as np
 
     tape = trace_loss(params, X, Y)
@@ -103,7 +107,7 @@ def _make_tape_array(params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Matrix) -> _ml
         theta[:] -= lr * grads.params
         return float(grads.output.mean())
 
-    return step
+    return step, tape
 
 
 def _make_micrograd(params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Matrix) -> _mlp.Step:
