@@ -26,6 +26,20 @@ Tape(inputs=[()], outputs=1, params=1, nodes=4, levels=2, groups=2)
 >>> grads.params.round(6).tolist()        # d/dw, summed over the batch
 [0.196612]
 
+The parameters are read from their Values at every call. To train fast, keep them in one
+array instead and pass it (as ``torch.func.functional_call`` and JAX take parameters):
+reading and updating thousands of Values one by one in Python costs more than the
+arithmetic at small batches.
+
+>>> theta = tape.param_array()            # the parameters' values, in tape.params order
+>>> theta.tolist()
+[2.0]
+>>> tape.grad([0.0, 0.25], reduction="sum", params=theta * 2).params.round(6).tolist()
+[0.104994]
+>>> tape.write_params(theta * 2)          # into the Values: the model holds the result
+>>> w.data
+4.0
+
 What cannot be traced: the tape replays the graph that one example built. If the
 function takes a different path for other data (a Python ``if`` on ``x.data``, a list
 indexed by a label, ``max`` of some values), the tape silently keeps the first path. Pass
