@@ -205,12 +205,12 @@ class Tape:
             for shape, row in rows
         )
         if per_example:
-            params = np.ascontiguousarray(grad_shared[self._param_rows].T)
+            param_grads = np.ascontiguousarray(grad_shared[self._param_rows].T)
         else:
-            params = grad_shared[:, 0][self._param_rows]  # a copy: divided in place
+            param_grads = grad_shared[:, 0][self._param_rows]  # a copy: divided in place
             if reduction == "mean":
-                params /= size
-        return TapeGradients(output, input_grads, params)
+                param_grads /= size
+        return TapeGradients(output, input_grads, param_grads)
 
     def backward(self, *batch: Any, reduction: Literal["mean", "sum"] = "mean") -> Array:
         """Like ``loss.backward()`` for the mean (or sum) of the outputs over the batch:

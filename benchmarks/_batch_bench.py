@@ -239,7 +239,8 @@ def run(report: Report, quick: bool, threads: int = 1) -> None:
         'Value in a Python loop after it, as `train.fit(engine="tape")` and its optimizers '
         "do; the other passes the parameters as one array (`tape.grad(..., params=theta)`) "
         "and updates that array with one numpy expression, as the textbook and PyTorch rows "
-        "update theirs. Issue 13's tape targets are judged on the array row."
+        "update theirs. Issue 13's tape targets are judged on the array row, issue 6's on the "
+        "Values row."
     )
     try:
         import torch
