@@ -70,12 +70,13 @@ class Rows:
     def into(self, grad_batched: Array, grad_shared: Array, width: int) -> Array | None:
         """The gradient rows as a view of shape ``(*shape, width)`` for a kernel to write
         its contribution into (``out=``), when it is their whole gradient; else None."""
+        if not self.sole or self.value is not None or not isinstance(self.index, slice):
+            return None
         target = grad_batched if self.batched else grad_shared
-        if not self.sole or self.value is not None or target.shape[1] != width:
+        if target.shape[1] != width:
             return None
-        if not isinstance(self.index, slice):
-            return None
-        return target[self.index].reshape(*self.shape, width)
+        view = target[self.index]
+        return view if len(self.shape) == 1 else view.reshape(*self.shape, width)
 
     def add(self, grad_batched: Array, grad_shared: Array, contribution: Any) -> None:
         """Add a gradient contribution of shape ``(*shape, width)`` into the operand's rows;

@@ -4,10 +4,12 @@
     python benchmarks/profile_step.py --nn        # the same with nn.MLP (dot nodes)
     python benchmarks/profile_step.py --tape      # the tape's step, group by group
 
-With ``--tape``: the batch bench's tape step (moons MLP(2, [16, 16, 1]) and digits
-MLP(64, [32, 10]), batches 1, 32, 256 and 1024) split into the work outside the groups
-(checking the batch, reading the parameters, zeroing the gradients, the update) and each
-group's forward and backward, timed by hand, then cProfile's top functions at batch 256.
+With ``--tape``: the batch bench's two tape steps (moons MLP(2, [16, 16, 1]) and digits
+MLP(64, [32, 10]), batches 1, 32, 256 and 1024; one updates the parameter Values, the
+other an array passed as ``params=theta``), the work outside the groups (checking the
+batch, reading and updating the parameter Values, writing theta, zeroing the gradients)
+and each group's forward and backward, timed by hand, then cProfile's top functions of
+the ``params=theta`` step at batch 256.
 
 Splits a step into its phases (building the graph, the topological order, the backprop
 loop, the SGD update, freeing the graph), each timed with the cyclic garbage collector on
@@ -131,7 +133,7 @@ def profile_tape() -> None:
         params = _mlp.init_params(sizes)
         for batch in (1, 32, 256, 1024):
             _profile_tape_at(label, params, X[:batch], Y[:batch])
-        step, _ = _batch_bench.tape_step(params, X[:256], Y[:256])
+        step, _ = _batch_bench.tape_array_step(params, X[:256], Y[:256])
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(50):
@@ -145,28 +147,40 @@ def _profile_tape_at(label: str, params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Ma
     import _batch_bench
     import numpy as np
 
-    step, tape = _batch_bench.tape_step(params, X, Y)
+    values_step, tape = _batch_bench.tape_step(params, X, Y)
+    array_step, _ = _batch_bench.tape_array_step(params, X, Y)
     Xa, Ya = np.array(X), np.array(Y)
     batch = len(X)
     repeats = max(5, 2000 // batch)
-    total = _median_seconds(step, repeats)
-    batched, shared, saved = tape._run_forward(tape._batch((Xa, Ya)), keep=True)
+    totals = [_median_seconds(step, repeats) * 1e6 for step in (values_step, array_step)]
+    theta = tape.param_array()
+    batched, shared, saved = tape._run_forward(tape._batch((Xa, Ya)), theta)
     grads = tape._buffers(batch)[2:]
-    seed = tape._seed(None, batch)
+    gradient = tape.grad(Xa, Ya, inputs=False, params=theta).params.tolist()
+
+    def update_values() -> None:
+        for p, g in zip(tape.params, gradient):
+            p.data -= 0.0 * g
+
     phases = {
         "check the batch": lambda: tape._batch((Xa, Ya)),
-        "read the parameters": lambda: shared.__setitem__(
-            (tape._param_rows, 0), [p.data for p in tape.params]
+        "read the parameter Values": lambda: shared[:, 0].__setitem__(
+            tape._param_rows, [p.data for p in tape.params]
         ),
+        "update the Values (loop)": update_values,
+        "params=theta into buffer": lambda: shared[:, 0].__setitem__(tape._param_rows, theta),
         "zero the gradients": lambda: (
             [grads[0][rows].fill(0.0) for rows in tape._zero_rows[True]] + [grads[1].fill(0.0)]
         ),
-        "forward, all groups": lambda: tape._run_forward([Xa, Ya], keep=True),
+        "forward, all groups": lambda: tape._run_forward([Xa, Ya], theta),
         "backward, all groups": lambda: tape._run_backward(
-            batched, shared, saved, seed, per_example=False, only_params=True
+            batched, shared, saved, None, per_example=False, only_params=True
         ),
     }
-    print(f"\n{label}, batch {batch}: step {total * 1e6:.0f} us, {tape}")
+    print(
+        f"\n{label}, batch {batch}: step {totals[0]:.0f} us updating the Values, "
+        f"{totals[1]:.0f} us with params=theta; {tape}"
+    )
     for name, f in phases.items():
         print(f"  {name:<24} {_median_seconds(f, repeats) * 1e6:>8.1f} us")
     print(f"  {'group':<40} {'forward':>9} {'backward':>9}")

@@ -288,6 +288,86 @@ def test_parameters_are_read_live_and_constants_are_frozen() -> None:
     assert tape.params == (w,)
 
 
+def test_params_given_as_an_array_replace_the_values() -> None:
+    """``params=theta`` gives what the Values at theta give, and neither reads nor changes
+    the Values; write_params puts theta into them."""
+    model = MLP(3, [4, 2], activation="relu", seed=5)
+    X = np.random.default_rng(5).normal(size=(6, 3))
+    tape = am.trace(lambda x: am.sum(model(x)), X[0], params=model.parameters())
+    before = tape.param_array()
+    assert before.tolist() == [p.data for p in model.parameters()]
+    theta = before * 1.5 - 0.25
+    got = tape.grad(X, params=theta, reduction="none")
+    assert tape.param_array().tolist() == before.tolist()  # the Values are untouched
+    assert_close(tape.forward(X, params=theta), got.output)
+    tape.write_params(theta)
+    assert [p.data for p in model.parameters()] == theta.tolist()
+    expected = tape.grad(X, reduction="none")
+    assert_close(got.output, expected.output)
+    assert_close(got.params, expected.params)
+    assert_close(got.inputs[0], expected.inputs[0])
+    assert_close(tape.forward(X, params=before), tape.grad(X, params=before).output)
+    assert not np.allclose(tape.forward(X, params=before), tape.forward(X))  # theta is used
+    theta[:] = 0.0  # the caller's array is read at each call, not kept from an earlier one
+    assert tape.forward(X, params=theta).tolist() == [0.0] * 6
+    assert tape.forward(X, params=theta.astype(np.float32)).tolist() == [0.0] * 6
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "message"),
+    [
+        (np.zeros(3), ValueError, r"shape \(26,\).*got shape \(3,\)"),
+        (np.zeros((26, 1)), ValueError, r"shape \(26,\).*got shape \(26, 1\)"),
+        (np.zeros(26, dtype=complex), TypeError, "complex"),
+        (["a"] * 26, TypeError, "<U1"),
+        ([True] * 26, TypeError, "bool"),
+    ],
+)
+def test_bad_params_arrays_are_refused_and_change_nothing(
+    bad: Any, error: type[Exception], message: str
+) -> None:
+    model = MLP(3, [4, 2], seed=1)
+    tape = am.trace(model, [0.0] * 3, params=model.parameters())
+    before = tape.param_array().tolist()
+    X = np.ones((2, 3))
+    for call in (
+        lambda: tape.forward(X, params=bad),
+        lambda: tape.grad(X, grad_output=np.ones((2, 2)), params=bad),
+        lambda: tape.write_params(bad),
+    ):
+        with pytest.raises(error, match=message):
+            call()
+        assert tape.param_array().tolist() == before
+
+
+def test_a_failed_call_with_params_changes_no_value() -> None:
+    w = am.Value(2.0)
+    tape = am.trace(lambda x: (w * x).log(), 1.0, params=[w])
+    with pytest.raises(ValueError, match="log"):
+        tape.grad([1.0, 2.0], params=[-1.0])
+    assert w.data == 2.0 and w.grad == 0.0
+    grads = tape.grad([1.0, 2.0], params=[3.0], reduction="sum")  # d/dw log(w x) = 1 / w
+    assert grads.params.tolist() == [pytest.approx(2 / 3)]
+
+
+def test_relu_on_arrays_is_relu_on_floats_to_the_bit() -> None:
+    """The array relu and its derivative (branch-free, NaN-aware) equal the float ones,
+    the sign of a zero included, on mixed signs (where a per-element branch mispredicts)."""
+    special = [math.nan, -math.inf, math.inf, -0.0, 0.0, -5e-324, 5e-324, -2.0, 3.0]
+    X = np.array(special + list(np.random.default_rng(0).normal(size=55)))
+    tape = am.trace(lambda x: x.relu(), 0.0)
+    for values in (X, X[~np.isnan(X)]):  # with and without a NaN in the batch
+        grads = tape.grad(values, reduction="none")
+        expected = []
+        for v in values.tolist():
+            x = am.Value(v)
+            y = x.relu()
+            y.backward()
+            expected.append((y.data, x.grad))
+        got = np.stack([grads.output, grads.inputs[0]], axis=1)
+        assert got.tobytes() == np.array(expected).tobytes()
+
+
 def test_without_params_every_other_leaf_is_a_parameter() -> None:
     w = am.Value(2.0)
     tape = am.trace(lambda x: w * x * 3.0, 1.0)
