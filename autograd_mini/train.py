@@ -221,12 +221,13 @@ def fit(
     if engine not in ENGINES:
         valid = ", ".join(repr(name) for name in ENGINES)
         raise ValueError(f"fit: engine must be one of {valid}, got {engine!r}")
+    opt = _optimizer(model, optimizer, lr)
     traced: TapeTrainer | CompiledTrainer | None = None
     if engine == "tape":
-        traced = TapeTrainer(model, X, y, loss)
+        traced = TapeTrainer(model, X, y, loss, opt)
     elif engine == "compiled":
         traced = CompiledTrainer(model, X, y, loss)
-    opt = _optimizer(model, optimizer, lr)
+    on_array = isinstance(traced, TapeTrainer) and traced.theta is not None
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     order = list(range(n))
     history = History()
@@ -250,11 +251,20 @@ def fit(
                 f"fit: the loss became {value!r} in epoch {epoch}, batch "
                 f"starting at position {start}; try a smaller learning rate"
             )
+        if on_array:  # the parameters live in the tape's array until `sync`
+            assert isinstance(traced, TapeTrainer)
+            traced.step()
+            return value
         model.zero_grad()
         opt.zero_grad()
         backward()
         opt.step()
         return value
+
+    def sync() -> None:
+        """The Values up to date: for the callback, and when fit returns or raises."""
+        if isinstance(traced, TapeTrainer):
+            traced.sync()
 
     try:
         for epoch in range(epochs):
@@ -274,8 +284,12 @@ def fit(
             history.append(total / n)
             history.seconds = time.perf_counter() - started
             if callback is not None:
+                sync()
                 callback(epoch, history[-1])
+                if isinstance(traced, TapeTrainer):
+                    traced.reload()
     finally:
+        sync()
         bar.close()
     return history
 
@@ -420,11 +434,20 @@ class TapeTrainer(_PerExample):
 
     `loss` computes a batch's loss and its parameter gradients in one batched pass;
     `backward` adds those gradients into the parameters' ``.grad``, ready for an
-    optimizer step.
+    optimizer step. When ``optimizer`` updates exactly the tape's parameters with its own
+    rule (`Optimizer.update`, as the built-in ones do), the parameters instead live in
+    one array, ``theta``, between steps: `step` updates it with numpy, and `sync` writes
+    it (and the last step's gradients) into the Values. Reading and writing thousands of
+    Values one by one costs more than a small batch's arithmetic.
     """
 
     def __init__(
-        self, model: Module, X: Sequence[Sequence[float]], y: Sequence[Any], loss: Any
+        self,
+        model: Module,
+        X: Sequence[Sequence[float]],
+        y: Sequence[Any],
+        loss: Any,
+        optimizer: Optimizer | None = None,
     ) -> None:
         super().__init__(model, X, y, loss, "tape")
         self.tape = trace(
@@ -432,19 +455,60 @@ class TapeTrainer(_PerExample):
         )
         for i in self.replay_examples():
             self.tape.check(self.inputs[i], self.targets[i])
+        self.optimizer = optimizer if _updates_arrays(optimizer, self.tape.params) else None
+        self.theta = None if self.optimizer is None else self.tape.param_array()
+        self._batch_grads: Any = None  # the last batch's parameter gradients, an array
+        self._stepped: Any = None  # the gradients of the last step taken on theta
 
     def loss(self, batch: Sequence[int]) -> float:
         """The loss over the examples ``batch`` (row indices); keeps the gradients."""
         grads = self.tape.grad(
-            self.inputs[batch], self.targets[batch], reduction=self.reduction, inputs=False
+            self.inputs[batch],
+            self.targets[batch],
+            reduction=self.reduction,
+            inputs=False,
+            params=self.theta,
         )
-        self._grads = grads.params.tolist()
+        self._batch_grads = grads.params
         output = grads.output
         return float(output.mean() if self.reduction == "mean" else output.sum())
 
     def backward(self) -> None:
         """Add the last batch's gradients into the parameters' ``.grad``."""
+        self._grads = self._batch_grads.tolist()
         self.add_grads(self.tape.params)
+
+    def step(self) -> None:
+        """The optimizer's update of ``theta`` with the last batch's gradients."""
+        assert self.optimizer is not None and self.theta is not None
+        self.optimizer.update(self.theta, self._batch_grads)
+        self._stepped = self._batch_grads
+
+    def reload(self) -> None:
+        """Read ``theta`` back from the Values (a callback may have changed them)."""
+        if self.theta is not None:
+            self.theta[:] = self.tape.param_array()
+
+    def sync(self) -> None:
+        """Write ``theta`` into the parameters' ``.data`` and the last step's gradients
+        into their ``.grad``: the model as the scalar path would leave it."""
+        if self.theta is None:
+            return
+        self.tape.write_params(self.theta)
+        if self._stepped is not None:
+            for p, g in zip(self.tape.params, self._stepped.tolist()):
+                p.grad = g
+
+
+def _updates_arrays(optimizer: Optimizer | None, params: Sequence[Value]) -> bool:
+    """True when ``optimizer`` updates exactly ``params``, in that order, by its own
+    `Optimizer.update` rule (a subclass that rewrites `step` keeps the Values path)."""
+    if optimizer is None or type(optimizer).step is not Optimizer.step:
+        return False
+    if type(optimizer).update is Optimizer.update:
+        return False
+    ours = optimizer.params
+    return len(ours) == len(params) and all(a is b for a, b in zip(ours, params))
 
 
 class CompiledTrainer(_PerExample):

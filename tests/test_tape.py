@@ -646,3 +646,110 @@ def test_the_tape_keeps_the_losses_stable_at_extreme_logits_within_one_batch(
         assert math.isfinite(value)
         assert grads.output[k] == pytest.approx(value, rel=1e-12, abs=1e-12)
         assert_close(grads.inputs[0][k], dz)
+
+
+def _fit_twice(**kwargs: Any) -> list[tuple[list[float], list[float], list[float]]]:
+    """fit on the scalar engine and on the tape from the same start: history, data, grad."""
+    X, y = datasets.moons(n=30, noise=0.2, seed=3)
+    out = []
+    for engine in ("scalar", "tape"):
+        model = MLP(2, [4, 1], activation="tanh", output_activation="linear", seed=5)
+        make = kwargs.get("make_optimizer")
+        options = {k: v for k, v in kwargs.items() if k != "make_optimizer"}
+        if make is not None:
+            options["optimizer"] = make(model)
+        history = train.fit(
+            model, X, y, epochs=3, batch_size=8, seed=1, progress=False, engine=engine, **options
+        )
+        params = model.parameters()
+        out.append((list(history), [p.data for p in params], [p.grad for p in params]))
+    return out
+
+
+def test_fit_on_the_tape_trains_a_parameter_array_and_leaves_the_model_as_the_scalar_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a built-in optimizer the tape's step is `Optimizer.update` on one array (no
+    Value is read or written between steps); afterwards the model's data and grad are what
+    the scalar path leaves: the trained weights and the last batch's gradients."""
+    from autograd_mini.optim import Optimizer
+
+    steps = []
+    monkeypatch.setattr(Optimizer, "zero_grad", lambda self: steps.append("values"))
+    (h_s, d_s, g_s), (h_t, d_t, g_t) = _fit_twice(optimizer="sgd", lr=0.1)
+    assert steps == ["values"] * 12  # the scalar path's 3 x 4 steps only
+    np.testing.assert_allclose(h_t, h_s, rtol=1e-10)
+    np.testing.assert_allclose(d_t, d_s, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(g_t, g_s, rtol=1e-9, atol=1e-12)
+
+
+def test_fit_on_the_tape_keeps_the_values_path_for_an_optimizer_with_its_own_step() -> None:
+    from autograd_mini.optim import SGD
+
+    class Clipped(SGD):
+        """An SGD whose step clips every weight to [-0.3, 0.3] after the update."""
+
+        def step(self) -> None:
+            super().step()
+            for p in self.params:
+                p.data = min(0.3, max(-0.3, p.data))
+
+    (h_s, d_s, _), (h_t, d_t, _) = _fit_twice(
+        make_optimizer=lambda m: Clipped(m.parameters(), lr=0.5)
+    )
+    assert max(abs(v) for v in d_t) <= 0.3
+    np.testing.assert_allclose(h_t, h_s, rtol=1e-10)
+    np.testing.assert_allclose(d_t, d_s, rtol=1e-9, atol=1e-12)
+
+
+def test_fit_on_the_tape_shows_the_callback_the_current_model_and_keeps_its_changes() -> None:
+    seen = []
+
+    def shrink(epoch: int, loss: float, model: Any) -> None:
+        seen.append([p.data for p in model.parameters()])
+        for p in model.parameters():
+            p.data *= 0.5  # the next epoch must start from these
+
+    results = []
+    for engine in ("scalar", "tape"):
+        X, y = datasets.moons(n=30, noise=0.2, seed=3)
+        model = MLP(2, [4, 1], activation="tanh", output_activation="linear", seed=5)
+        train.fit(
+            model,
+            X,
+            y,
+            epochs=3,
+            batch_size=8,
+            seed=1,
+            progress=False,
+            engine=engine,
+            optimizer="adam",
+            lr=0.05,
+            callback=lambda e, v, m=model: shrink(e, v, m),
+        )
+        results.append([p.data for p in model.parameters()])
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(seen[3:], seen[:3], rtol=1e-9, atol=1e-12)
+
+
+def test_fit_on_the_tape_that_diverges_leaves_the_model_where_the_scalar_path_does() -> None:
+    X, y = datasets.moons(n=30, noise=0.2, seed=3)
+    ends = []
+    for engine in ("scalar", "tape"):
+        model = MLP(2, [4, 1], activation="relu", output_activation="linear", seed=5)
+        with pytest.raises(FloatingPointError, match="loss became"):
+            train.fit(
+                model,
+                X,
+                y,
+                optimizer="sgd",
+                lr=1e6,
+                epochs=50,
+                batch_size=8,
+                seed=1,
+                progress=False,
+                engine=engine,
+            )
+        ends.append(([p.data for p in model.parameters()], [p.grad for p in model.parameters()]))
+    np.testing.assert_allclose(ends[1][0], ends[0][0], rtol=1e-9)
+    np.testing.assert_allclose(ends[1][1], ends[0][1], rtol=1e-9)
