@@ -165,7 +165,7 @@ def test_random_mlps_match_the_engine(
     assert trainer.loss(range(5)) == pytest.approx(batch_loss.data, rel=REL)  # type: ignore[arg-type]
     model.zero_grad()
     batch_loss.backward()
-    assert_close(trainer._grads, [p.grad for p in model.parameters()])
+    assert_close(trainer._batch_grads.tolist(), [p.grad for p in model.parameters()])
 
 
 # ---- each grouped-execution path --------------------------------------------------------
