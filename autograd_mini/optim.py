@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from autograd_mini._engine import Value, is_real
 
-Array = Any  # a 1-d numpy float64 array, one entry per parameter
+Array = npt.NDArray[np.float64]  # 1-d, one entry per parameter
 
 
 def _check_number(

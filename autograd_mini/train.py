@@ -227,7 +227,8 @@ def fit(
         traced = TapeTrainer(model, X, y, loss, opt)
     elif engine == "compiled":
         traced = CompiledTrainer(model, X, y, loss)
-    on_array = isinstance(traced, TapeTrainer) and traced.theta is not None
+    # The tape's trainer when the parameters live in its array between steps.
+    on_array = traced if isinstance(traced, TapeTrainer) and traced.theta is not None else None
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     order = list(range(n))
     history = History()
@@ -251,20 +252,14 @@ def fit(
                 f"fit: the loss became {value!r} in epoch {epoch}, batch "
                 f"starting at position {start}; try a smaller learning rate"
             )
-        if on_array:  # the parameters live in the tape's array until `sync`
-            assert isinstance(traced, TapeTrainer)
-            traced.step()
+        if on_array is not None:  # the Values catch up at `sync`
+            on_array.step()
             return value
         model.zero_grad()
         opt.zero_grad()
         backward()
         opt.step()
         return value
-
-    def sync() -> None:
-        """The Values up to date: for the callback, and when fit returns or raises."""
-        if isinstance(traced, TapeTrainer):
-            traced.sync()
 
     try:
         for epoch in range(epochs):
@@ -284,12 +279,14 @@ def fit(
             history.append(total / n)
             history.seconds = time.perf_counter() - started
             if callback is not None:
-                sync()
+                if on_array is not None:  # the callback sees, and may change, the Values
+                    on_array.sync()
                 callback(epoch, history[-1])
-                if isinstance(traced, TapeTrainer):
-                    traced.reload()
+                if on_array is not None:
+                    on_array.reload()
     finally:
-        sync()
+        if on_array is not None:
+            on_array.sync()
         bar.close()
     return history
 
@@ -478,6 +475,8 @@ class TapeTrainer(_PerExample):
         self._grads = self._batch_grads.tolist()
         self.add_grads(self.tape.params)
 
+    # step, reload and sync: only when ``theta`` holds the parameters (not None).
+
     def step(self) -> None:
         """The optimizer's update of ``theta`` with the last batch's gradients."""
         assert self.optimizer is not None and self.theta is not None
@@ -486,14 +485,12 @@ class TapeTrainer(_PerExample):
 
     def reload(self) -> None:
         """Read ``theta`` back from the Values (a callback may have changed them)."""
-        if self.theta is not None:
-            self.theta[:] = self.tape.param_array()
+        assert self.theta is not None
+        self.theta[:] = self.tape.param_array()
 
     def sync(self) -> None:
         """Write ``theta`` into the parameters' ``.data`` and the last step's gradients
         into their ``.grad``: the model as the scalar path would leave it."""
-        if self.theta is None:
-            return
         self.tape.write_params(self.theta)
         if self._stepped is not None:
             for p, g in zip(self.tape.params, self._stepped.tolist()):
