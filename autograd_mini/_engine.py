@@ -6,7 +6,7 @@ The engine itself is three modules: `_value` (the node), `_ops` (the rule table)
 never a private name from those three.
 """
 
-from autograd_mini._graph import gradients, tangents, topological_order
+from autograd_mini._graph import accumulate, gradients, tangents, topological_order
 from autograd_mini._ops import (
     ACTIVATIONS,
     DOT,
@@ -61,6 +61,7 @@ __all__ = [
     "UnaryFunction",
     "Value",
     "abs_",
+    "accumulate",
     "as_float",
     "constant",
     "data_of",

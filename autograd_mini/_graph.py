@@ -6,7 +6,8 @@ copying a graph flat so that a graph of any depth pickles.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from autograd_mini import _ops, _value
@@ -22,15 +23,27 @@ def topological_order(*roots: Value) -> list[Value]:
     themselves, a node twice when its operands are pending, so a deep walk makes no
     object per node for Python's garbage collector to rescan; a leaf operand, or one
     already in order, is placed without going through the stack. A placed node carries
-    this walk's mark in its ``_seen`` slot (cheaper than a set, but two walks over shared
-    nodes in two threads at once would confuse each other). An operand tuple that many
-    `dot` nodes share (a neuron's weights, a layer's inputs) is walked only once.
+    this walk's mark in its ``_seen`` slot (cheaper than a set; `graph_lock` keeps two
+    threads' walks from mixing their marks). An operand tuple that many `dot` nodes share
+    (a neuron's weights, a layer's inputs) is walked only once.
 
     >>> import autograd_mini as am
     >>> x = am.Value(1.0, label="x")
     >>> [v.label or v.op for v in topological_order(x * x + 1)]
     ['x', '*', '', '+']
     """
+    with graph_lock:
+        return _walk(roots)
+
+
+# Held by every walk and every backprop pass: a model's parameters shared by graphs that
+# several threads backprop at once get each pass's whole gradient, once, and the marks of
+# one walk are never overwritten by another. Re-entrant, so a partial may backprop too.
+graph_lock = threading.RLock()
+
+
+def _walk(roots: tuple[Value, ...]) -> list[Value]:
+    """`topological_order`'s walk, under `graph_lock`."""
     nary = _value.NARY
     order: list[Value] = []
     seen = object()  # this walk's mark in `_seen`: the node is in `order`
@@ -124,16 +137,25 @@ _TUPLES_DONE = object()
 def backward(root: Value, seed: float) -> None:
     """`Value.backward`: add ``seed`` · d(root)/d(node) into every node's ``.grad``, or,
     if a partial fails, change no ``.grad`` at all."""
-    order = topological_order(root)
-    held = _set_aside(order)
-    root.grad = seed
-    try:
-        _backprop_floats(order)
-    except BaseException:
-        _put_back(order, held)
-        raise
-    for node, old in held:
-        node.grad = old + node.grad
+    with graph_lock:
+        order = topological_order(root)
+        held = _set_aside(order)
+        root.grad = seed
+        try:
+            _backprop_floats(order)
+        except BaseException:
+            _put_back(order, held)
+            raise
+        for node, old in held:
+            node.grad = old + node.grad
+
+
+def accumulate(nodes: Sequence[Value], grads: Iterable[float]) -> None:
+    """Add each gradient into its node's ``.grad`` (`Tape.backward`, `Compiled.backward`),
+    under `graph_lock`: another thread's backward may be adding into the same parameters."""
+    with graph_lock:
+        for node, g in zip(nodes, grads):
+            node.grad += g
 
 
 def _set_aside(order: list[Value]) -> list[tuple[Value, float]]:
@@ -298,19 +320,20 @@ def gradients(output: Value, inputs: Value | Sequence[Value], *, create_graph: b
     for x in wanted:
         if not isinstance(x, value_type):
             raise TypeError(f"gradients: inputs must be Values, got {type(x).__name__} {x!r}")
-    order = topological_order(output)
-    mark = output._seen  # the walk's mark: on the nodes of `order`, and only on them
-    inside = [x._seen is mark for x in wanted]
-    held = _set_aside(order)
-    output.grad = 1.0
-    try:
-        if create_graph:
-            _backprop_values(order)
-        else:
-            _backprop_floats(order)
-        result = [x.grad if x_inside else 0.0 for x, x_inside in zip(wanted, inside)]
-    finally:
-        _put_back(order, held)
+    with graph_lock:
+        order = topological_order(output)
+        mark = output._seen  # the walk's mark: on the nodes of `order`, and only on them
+        inside = [x._seen is mark for x in wanted]
+        held = _set_aside(order)
+        output.grad = 1.0
+        try:
+            if create_graph:
+                _backprop_values(order)
+            else:
+                _backprop_floats(order)
+            result = [x.grad if x_inside else 0.0 for x, x_inside in zip(wanted, inside)]
+        finally:
+            _put_back(order, held)
     return result[0] if single else result
 
 

@@ -80,6 +80,7 @@ from autograd_mini._engine import (
     Op,
     Symbol,
     Value,
+    accumulate,
     forward_of_op,
     number,
     ops,
@@ -199,8 +200,7 @@ class Compiled:
         if self.n_outputs != 1:
             raise ValueError("backward: needs a function with one output; use grad")
         grads = self.grad(*example)
-        for p, g in zip(self.params, grads.params):
-            p.grad += g
+        accumulate(self.params, grads.params)
         return grads.output
 
     def check(self, *example: Any, rel: float = 1e-9) -> None:

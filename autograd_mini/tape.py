@@ -58,7 +58,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from autograd_mini._engine import Value, topological_order
+from autograd_mini._engine import Value, accumulate, topological_order
 from autograd_mini._tape_build import Layout, build
 from autograd_mini._tape_rows import Array
 from autograd_mini._tracing import (
@@ -221,8 +221,7 @@ class Tape:
         if reduction not in ("mean", "sum"):
             raise ValueError(f"backward: reduction must be 'mean' or 'sum', got {reduction!r}")
         grads = self.grad(*batch, reduction=reduction, inputs=False)
-        for p, g in zip(self.params, grads.params.tolist()):
-            p.grad += g
+        accumulate(self.params, grads.params.tolist())
         return grads.output
 
     def param_array(self) -> Array:

@@ -309,3 +309,74 @@ def test_xlogy_partials_agree_with_its_forward_everywhere_in_its_domain() -> Non
     z = am.xlogy(x, y)
     z.backward()
     assert (z.data, x.grad, y.grad) == (0.0, 0.0, 0.0)
+
+
+# ---- threads ---------------------------------------------------------------------------
+
+
+def _in_threads(work: Callable[[], None], threads: int = 4) -> None:
+    """Run ``work`` in several threads at once, switching between them as often as Python
+    allows, and re-raise the first error one of them met."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:  # handed to the main thread below
+            errors.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        workers = [threading.Thread(target=run) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        sys.setswitchinterval(interval)
+    if errors:
+        raise errors[0]
+
+
+def _output(model: nn.MLP, x: list[float]) -> Value:
+    y = model(x)
+    assert isinstance(y, Value)
+    return y
+
+
+def test_backward_in_several_threads_on_shared_parameters_adds_every_gradient() -> None:
+    # Each thread builds its own graphs from one model's parameters and backprops them, as
+    # a data-parallel loop in threads would. Every pass must add its whole gradient once:
+    # walks over shared nodes must not confuse each other, nor additions be lost.
+    model = nn.MLP(3, [8, 1], activation="tanh")
+    x = [0.3, -0.7, 0.2]
+    passes, threads = 40, 4
+    expected = am.gradients(_output(model, x), model.parameters())
+
+    def work() -> None:
+        for _ in range(passes):
+            _output(model, x).backward()
+
+    _in_threads(work, threads)
+    for p, g in zip(model.parameters(), expected):
+        assert p.grad == pytest.approx(passes * threads * g, rel=1e-9, abs=1e-12)
+
+
+def test_gradients_in_several_threads_leave_shared_grads_alone() -> None:
+    # `am.gradients` sets the nodes' .grad aside while it works; threads doing it on the
+    # same parameters at once must each get the right answer and leave .grad as it was.
+    model = nn.MLP(2, [6, 1], activation="relu")
+    for i, p in enumerate(model.parameters()):
+        p.grad = float(i)
+    x = [0.5, -0.25]
+    expected = am.gradients(_output(model, x), model.parameters())
+
+    def work() -> None:
+        for _ in range(40):
+            assert am.gradients(_output(model, x), model.parameters()) == expected
+
+    _in_threads(work)
+    assert [p.grad for p in model.parameters()] == [float(i) for i in range(len(expected))]
