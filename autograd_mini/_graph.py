@@ -138,7 +138,7 @@ def backward(root: Value, seed: float) -> None:
     """`Value.backward`: add ``seed`` · d(root)/d(node) into every node's ``.grad``, or,
     if a partial fails, change no ``.grad`` at all."""
     with graph_lock:
-        order = topological_order(root)
+        order = _walk((root,))
         held = _set_aside(order)
         root.grad = seed
         try:
@@ -321,7 +321,7 @@ def gradients(output: Value, inputs: Value | Sequence[Value], *, create_graph: b
         if not isinstance(x, value_type):
             raise TypeError(f"gradients: inputs must be Values, got {type(x).__name__} {x!r}")
     with graph_lock:
-        order = topological_order(output)
+        order = _walk((output,))
         mark = output._seen  # the walk's mark: on the nodes of `order`, and only on them
         inside = [x._seen is mark for x in wanted]
         held = _set_aside(order)
