@@ -20,6 +20,8 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy --strict over the files that pyproject.toml's [tool.mypy] names: the package, the
+# tests, the benchmarks and the examples.
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 

@@ -63,7 +63,9 @@ def trace_loss(params: _mlp.Params, X: _mlp.Matrix, Y: _mlp.Matrix) -> Any:
         out = model(x)
         outs = out if isinstance(out, list) else [out]
         squares = [(o - t) ** 2 for o, t in zip(outs, y)]
-        return am.sum(squares) * 0.5
+        total = am.sum(squares)
+        assert isinstance(total, am.Value)
+        return total * 0.5
 
     return am.trace(example_loss, X[0], Y[0], params=model.parameters())
 

@@ -21,6 +21,7 @@ def execute(
     """The notebook at ``path`` after running every cell in ``cwd``, with each
     ``old -> new`` of ``replace`` applied to the code cells first (import lines)."""
     notebook = nbformat.read(path, as_version=4)
+    assert isinstance(notebook, nbformat.NotebookNode)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             for old, new in (replace or {}).items():

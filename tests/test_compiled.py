@@ -91,7 +91,8 @@ def test_every_activation_and_loss_equals_the_scalar_engine(
     for i, p in enumerate(model.parameters()):  # non-zero biases too
         p.data += 0.01 * (i % 5 - 2)
     X, y = _data(loss, k)
-    trainer = train.CompiledTrainer(model, X, y, loss)
+    # X is an array: CompiledTrainer takes one (np.asarray), its annotation says lists of rows
+    trainer = train.CompiledTrainer(model, X, y, loss)  # type: ignore[arg-type]
     function = getattr(losses, loss)
     for x, t in zip(X[:4], trainer.targets[:4]):
         values = [am.Value(v) for v in x]
@@ -192,7 +193,9 @@ clamp = am.defop(
 
 def test_user_operations_compile_through_the_rule_table() -> None:
     def f(x: am.Value, y: am.Value) -> am.Value:
-        return cube(x) + wave(x * y) + clamp(y) + am.max([x, y])
+        out = cube(x) + wave(x * y) + clamp(y) + am.max([x, y])
+        assert isinstance(out, am.Value)
+        return out
 
     c = am.compile(f, 0.7, -1.3)
     assert "cube_compiled(" in c.source and "wave_compiled_partials(" in c.source
@@ -238,7 +241,9 @@ def same(a: float, b: float) -> bool:
 
 def test_sums_add_left_to_right_and_follow_the_overflow_policy() -> None:
     def f(w: list[am.Value], x: list[am.Value]) -> am.Value:
-        return am.dot(w, x, bias=-1.0) + am.sum([w[0], w[1], -1.0])
+        out = am.dot(w, x, bias=-1.0) + am.sum([w[0], w[1], -1.0])
+        assert isinstance(out, am.Value)
+        return out
 
     c = am.compile(f, [1.0, 2.0], [1.0, 1.0])
     assert "fsum" not in c.source and "sum(" not in c.source  # written as +, not called
@@ -420,7 +425,9 @@ def test_fit_refuses_a_loss_whose_graph_depends_on_the_targets() -> None:
         terms = [
             (p - t) * (p - t) if value(t) > 0.5 else p + t for p, t in zip(predictions, targets)
         ]
-        return am.sum(terms)
+        total = am.sum(terms)
+        assert isinstance(total, am.Value)
+        return total
 
     with pytest.raises(ValueError, match="depends on its data"):
         train.fit(model, X, y, loss=label_dependent, epochs=1, progress=False, engine="compiled")

@@ -50,6 +50,7 @@ def every_op() -> am.Value:
     a, b = am.Value(0.7, label="a"), am.Value(-1.3, label="b")
     c = (a / b).sigmoid() * (a**2.5) + am.log(a * 3.1) / (b**3) - am.sqrt(a).exp()
     d = am.sum([c.tanh(), (-b).relu(), abs(b), a ** b.abs()])
+    assert isinstance(d, am.Value)
     return d / (a + 2.0)
 
 
@@ -105,7 +106,9 @@ def test_edges_show_formula_local_derivative_and_product() -> None:
     x = am.Value(0.5, label="x")
     y = x.tanh()
     data = explorer_data(am.explore(y))
-    (edge,) = data["edges"]  # type: ignore[misc]
+    edges = data["edges"]
+    assert isinstance(edges, list)
+    (edge,) = edges
     assert edge["formula"] == "∂out/∂x = 1 − out²"
     assert edge["local"] == f"{1 - math.tanh(0.5) ** 2:.4g}"
     assert edge["adds"] == f"× 1 = {1 - math.tanh(0.5) ** 2:.4g}"
@@ -194,7 +197,9 @@ def test_big_graphs_open_collapsed_and_too_big_ones_are_refused() -> None:
     small = explorer_data(am.explore(y))
     assert small["collapsed"] == [] and len(small["clusters"]) == 6  # type: ignore[arg-type]
     big = explorer_data(am.explore(y, collapse_above=n - 1))
-    paths = sorted(big["clusters"][c]["path"] for c in big["collapsed"])  # type: ignore[index]
+    clusters, collapsed = big["clusters"], big["collapsed"]
+    assert isinstance(clusters, dict) and isinstance(collapsed, list)
+    paths = sorted(clusters[c]["path"] for c in collapsed)
     assert paths == ["layers.0", "layers.1"]
     with pytest.raises(render.GraphTooLargeError, match="max_nodes"):
         am.explore(y, max_nodes=n - 1)
@@ -210,7 +215,9 @@ def test_a_big_mlp_opens_with_its_layers_collapsed() -> None:
     assert isinstance(out, am.Value)
     assert len(am.topological_order(out)) > _explore.DEFAULT_COLLAPSE_ABOVE
     data = explorer_data(am.explore(out))
-    paths = sorted(data["clusters"][c]["path"] for c in data["collapsed"])  # type: ignore[index]
+    clusters, collapsed = data["clusters"], data["collapsed"]
+    assert isinstance(clusters, dict) and isinstance(collapsed, list)
+    paths = sorted(clusters[c]["path"] for c in collapsed)
     assert paths == ["layers.0", "layers.1", "layers.2"]
 
 
@@ -245,7 +252,7 @@ def test_cli_render_picks_html_by_suffix(tmp_path: Path) -> None:
 try:
     from playwright.sync_api import Browser, Page, sync_playwright
 except ImportError:  # pragma: no cover - the dev extra installs it
-    sync_playwright = None
+    sync_playwright = None  # type: ignore[assignment]  # the optional dependency is missing
 
 
 @pytest.fixture(scope="session")

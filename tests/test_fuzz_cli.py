@@ -100,6 +100,7 @@ def whitelisted(tree: ast.AST) -> bool:
             value = node.value
             if type(value) not in (int, float):
                 return False
+            assert isinstance(value, int | float)
             try:
                 if not math.isfinite(float(value)):
                     return False

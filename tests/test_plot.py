@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograd_mini import datasets, nn, plot
@@ -22,8 +23,10 @@ def test_loss_draws_one_point_per_epoch_and_saves_a_png(tmp_path: Path) -> None:
     figure = plot.loss((0.5, 0.25, 0.125), title="xor", path=tmp_path / "loss.png")
     axes = figure.axes[0]
     assert (axes.get_title(), axes.get_xlabel(), axes.get_ylabel()) == ("xor", "epoch", "loss")
-    assert list(axes.lines[0].get_xdata()) == [1, 2, 3]
-    assert list(axes.lines[0].get_ydata()) == [0.5, 0.25, 0.125]
+    xdata, ydata = axes.lines[0].get_xdata(), axes.lines[0].get_ydata()
+    assert isinstance(xdata, np.ndarray) and isinstance(ydata, np.ndarray)
+    assert list(xdata) == [1, 2, 3]
+    assert list(ydata) == [0.5, 0.25, 0.125]
     assert axes.get_yscale() == "linear"
     assert png_size(tmp_path / "loss.png") == plot.PNG_SIZE
     assert [p.name for p in tmp_path.iterdir()] == ["loss.png"]  # no temporary file left

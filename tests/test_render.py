@@ -335,7 +335,9 @@ def test_gradient_check_view_turns_only_the_wrong_rule_red() -> None:
     green = render._CHECK_BINS[0][1]
 
     def fill(node_id: str) -> str:
-        return re.findall(r'BGCOLOR="(#[0-9a-f]{6})"><TR>', nodes[node_id])[0]
+        color = re.findall(r'BGCOLOR="(#[0-9a-f]{6})"><TR>', nodes[node_id])[0]
+        assert isinstance(color, str)
+        return color
 
     # order: x, 2.0, x*2, sin, exp
     assert fill("v3") == red  # the sin node, whose rule is wrong
@@ -398,7 +400,7 @@ def test_the_default_node_limit_applies() -> None:
 )
 def test_bad_options_raise_value_error_naming_them(option: str, value: object) -> None:
     with pytest.raises(ValueError, match=option):
-        render.to_dot(neuron(), **{option: value})
+        render.to_dot(neuron(), **{option: value})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("root", [1.0, [], [am.Value(1.0), 2.0], "x"])

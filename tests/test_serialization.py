@@ -345,7 +345,11 @@ def test_safetensors_keys_shapes_and_metadata(tmp_path: Path) -> None:
     model = MLP(3, [4, 4, 2], activation="tanh", output_activation="sigmoid", seed=0)
     save(model, tmp_path / "m.safetensors")
     tensors, metadata = _tensors(tmp_path / "m.safetensors")
-    assert {k: (t.dtype, t.shape) for k, t in tensors.items()} == {
+    # a dtype equals its scalar type (np.float64): object, as numpy's stubs type dtype.__eq__
+    kinds: dict[str, tuple[object, tuple[int, ...]]] = {
+        k: (t.dtype, t.shape) for k, t in tensors.items()
+    }
+    assert kinds == {
         "0.weight": (np.float64, (4, 3)),
         "0.bias": (np.float64, (4,)),
         "2.weight": (np.float64, (4, 4)),

@@ -153,16 +153,19 @@ def test_random_mlps_match_the_engine(
         p.data += float(rng.normal(scale=0.1))
     X = rng.normal(size=(5, nin))
     y = _targets(loss, rng, 5, k)
-    trainer = TapeTrainer(model, X, y, loss)
-    loss_function = getattr(losses, loss)
+    # X and y are arrays: TapeTrainer takes them (np.asarray), its annotations say lists
+    trainer = TapeTrainer(model, X, y, loss)  # type: ignore[arg-type]
+    loss_function: Callable[..., am.Value] = getattr(losses, loss)
 
     def f(x: Any, t: Any) -> am.Value:
         return loss_function([model(x)], [t], reduction="mean")
 
     assert_tape_matches_engine(trainer.tape, f, [X, trainer.targets])
     # the traced per-example loss averaged equals the library's loss on the batch
-    batch_loss = getattr(losses, loss)([model(list(x)) for x in X], y.tolist(), reduction="mean")
-    assert trainer.loss(range(5)) == pytest.approx(batch_loss.data, rel=REL)  # type: ignore[arg-type]
+    batch_loss: am.Value = getattr(losses, loss)(
+        [model(list(x)) for x in X], y.tolist(), reduction="mean"
+    )
+    assert trainer.loss(range(5)) == pytest.approx(batch_loss.data, rel=REL)
     model.zero_grad()
     batch_loss.backward()
     assert_close(trainer._batch_grads.tolist(), [p.grad for p in model.parameters()])
@@ -210,9 +213,11 @@ def test_every_dot_and_sum_layout_matches_the_engine() -> None:
         shared_only = am.dot(w, w) + am.sum(w)  # a subgraph without inputs
         sums = am.sum(x) * am.sum([x[0], w[0], 2.0])  # uniform and mixed sums
         powers = x[0] ** 3 + (u[0] * u[0] + 1.0) ** x[1] + x[2] ** 0 + (x[1] * x[1]) ** 0.123456789
-        return am.sum(
+        total = am.sum(
             [*dense, swapped, per_example, *uncommon, mixed, *biased, shared_only, sums, powers]
         )
+        assert isinstance(total, am.Value)
+        return total
 
     rng = np.random.default_rng(1)
     X, U = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
@@ -229,7 +234,9 @@ def test_reused_work_arrays_leave_nothing_behind() -> None:
 
     def f(x: list[am.Value], u: list[am.Value]) -> am.Value:
         hidden = [am.dot(w, x).relu(), (am.dot(w[::-1], x) * u[0]).tanh(), u[1] ** 2]
-        return am.sum([h * h for h in hidden] + [am.sum(x) * u[2], w[0] ** 3.0])
+        total = am.sum([h * h for h in hidden] + [am.sum(x) * u[2], w[0] ** 3.0])
+        assert isinstance(total, am.Value)
+        return total
 
     rng = np.random.default_rng(3)
     tape = am.trace(f, [0.1, 0.2, 0.3], [0.4, 0.5, 0.6], params=w)
@@ -250,7 +257,9 @@ def test_shared_gradients_with_repeated_operands() -> None:
     w = am.Value(0.7)
 
     def f(x: list[am.Value]) -> am.Value:
-        return am.sum([(w * xi).tanh() * w for xi in x] + [x[0] * x[0], w * w])
+        total = am.sum([(w * xi).tanh() * w for xi in x] + [x[0] * x[0], w * w])
+        assert isinstance(total, am.Value)
+        return total
 
     X = np.random.default_rng(2).normal(size=(4, 5))
     assert_tape_matches_engine(am.trace(f, X[0], params=[w]), f, [X])
@@ -402,7 +411,9 @@ def test_several_outputs_need_grad_output() -> None:
     grads = tape.grad(X, grad_output=weights, reduction="none")
     for b in range(2):
         values = [am.Value(v) for v in X[b]]
-        total = am.sum([o * float(c) for o, c in zip(model(values), weights[b])])
+        outputs = model(values)
+        assert isinstance(outputs, list)
+        total = am.sum([o * float(c) for o, c in zip(outputs, weights[b])])
         assert_close(grads.inputs[0][b], am.gradients(total, values))
     with pytest.raises(ValueError, match=r"expected shape \(2, 3\)"):
         tape.grad(X, grad_output=np.ones((2, 2)))
@@ -585,7 +596,9 @@ def test_fit_rejects_an_unknown_engine_and_a_data_dependent_loss() -> None:
         terms = [
             (p - t) ** 2 if value(t) > 0.5 else (p + t) ** 2 for p, t in zip(predictions, targets)
         ]
-        return am.sum(terms)
+        total = am.sum(terms)
+        assert isinstance(total, am.Value)
+        return total
 
     with pytest.raises(ValueError, match="depends on its data"):
         train.fit(model, X, y, loss=label_dependent, epochs=1, progress=False, engine="tape")
@@ -634,7 +647,7 @@ def test_the_tape_keeps_the_losses_stable_at_extreme_logits_within_one_batch(
 ) -> None:
     # Traced on a tame example, run on logits spanning ±1e4 in one batch: the tape's loss
     # and gradients equal the scalar loss's (which shifts by a max node, not a number).
-    function = getattr(losses, loss)
+    function: Callable[..., am.Value] = getattr(losses, loss)
 
     def f(z: Any, t: Any) -> am.Value:
         return function([z], [t], reduction="mean")
@@ -714,6 +727,10 @@ def test_fit_on_the_tape_shows_the_callback_the_current_model_and_keeps_its_chan
     for engine in ("scalar", "tape"):
         X, y = datasets.moons(n=30, noise=0.2, seed=3)
         model = MLP(2, [4, 1], activation="tanh", output_activation="linear", seed=5)
+
+        def callback(e: int, v: float, m: MLP = model) -> None:
+            shrink(e, v, m)
+
         train.fit(
             model,
             X,
@@ -725,7 +742,7 @@ def test_fit_on_the_tape_shows_the_callback_the_current_model_and_keeps_its_chan
             engine=engine,
             optimizer="adam",
             lr=0.05,
-            callback=lambda e, v, m=model: shrink(e, v, m),
+            callback=callback,
         )
         results.append([p.data for p in model.parameters()])
     np.testing.assert_allclose(results[1], results[0], rtol=1e-9, atol=1e-12)

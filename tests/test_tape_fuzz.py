@@ -122,7 +122,9 @@ def regular(arg: Any) -> tuple[int, ...] | None:
     shapes = {regular(item) for item in arg}
     if len(shapes) > 1 or None in shapes:
         return None
-    return (len(arg), *(shapes.pop() if shapes else ()))
+    inner = shapes.pop() if shapes else ()
+    assert inner is not None
+    return (len(arg), *inner)
 
 
 def acceptable(batch: list[Any]) -> bool:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import autograd_mini as am
 from autograd_mini import losses, textbook
-from autograd_mini.nn import MLP
+from autograd_mini.nn import MLP, Layer, Neuron
 from autograd_mini.textbook import Network, backprop, engine_backprop, explain
 
 # ---- random problems: architecture, activations, loss, weights, a batch ------------------
@@ -80,6 +80,7 @@ def library_gradients(
         outputs.append(out if isinstance(out, list) else [out])
     targets = np.asarray(problem.y).tolist()
     total = am.sum([loss_function(o, t) for o, t in zip(outputs, targets)])
+    assert isinstance(total, am.Value)
     if problem.reduction == "mean":
         total = total / len(outputs)
     total.backward()
@@ -88,11 +89,16 @@ def library_gradients(
     }
     db = {}
     if problem.net.biases is not None:
-        db = {l: np.array([n.b.grad for n in layer.neurons]) for l, layer in _layers(model)}
+        db = {l: np.array([_bias_grad(n) for n in layer.neurons]) for l, layer in _layers(model)}
     return total.data, dW, db
 
 
-def _layers(model: MLP) -> list[tuple[int, object]]:
+def _bias_grad(neuron: Neuron) -> float:
+    assert neuron.b is not None  # the network has biases
+    return neuron.b.grad
+
+
+def _layers(model: MLP) -> list[tuple[int, Layer]]:
     return list(enumerate(model.layers, start=1))
 
 
@@ -269,7 +275,9 @@ def test_mlp_round_trip_and_predictions(bias: bool) -> None:
     assert (net.biases is not None) == bias
     assert net.to_mlp().state_dict() == model.state_dict()
     x = [0.2, -0.4, 0.9]
-    np.testing.assert_allclose(net.predict(x), [v.data for v in model(x)], rtol=1e-14)  # type: ignore[union-attr]
+    outputs = model(x)
+    assert isinstance(outputs, list)
+    np.testing.assert_allclose(net.predict(x), [v.data for v in outputs], rtol=1e-14)
     assert net.predict([x, x]).shape == (2, 2)
 
 
@@ -412,7 +420,7 @@ def test_explain_reports_a_disagreement(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_explain_takes_one_example() -> None:
     with pytest.raises(ValueError, match="explain takes one example"):
-        explain(Network.random([2, 1], seed=0), [[0.0, 1.0], [1.0, 0.0]], [1.0, 0.0])  # type: ignore[arg-type]
+        explain(Network.random([2, 1], seed=0), [[0.0, 1.0], [1.0, 0.0]], [1.0, 0.0])  # type: ignore[list-item]
 
 
 def test_backprop_and_forward_accept_an_mlp_as_its_matrices() -> None:
@@ -427,7 +435,13 @@ def test_backprop_and_forward_accept_an_mlp_as_its_matrices() -> None:
         np.testing.assert_array_equal(from_model.dW[l], from_matrices.dW[l])
         np.testing.assert_array_equal(from_model.db[l], from_matrices.db[l])
     _, a = textbook.forward(model, X)
-    np.testing.assert_allclose(a[2].ravel(), [model(x).data for x in X], rtol=1e-12)  # type: ignore[union-attr]
+
+    def output(x: list[float]) -> float:
+        out = model(x)
+        assert isinstance(out, am.Value)
+        return out.data
+
+    np.testing.assert_allclose(a[2].ravel(), [output(x) for x in X], rtol=1e-12)
 
 
 def test_backprop_of_something_else_says_what_to_pass() -> None:

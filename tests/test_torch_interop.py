@@ -41,7 +41,9 @@ def test_to_torch_gives_the_same_outputs_and_gradients(architecture: tuple[Any, 
         out = model(inputs)
         outs = out if isinstance(out, list) else [out]
         model.zero_grad()
-        sum(w * o for w, o in zip(weights, outs)).backward()
+        total = sum(w * o for w, o in zip(weights, outs))
+        assert isinstance(total, Value)
+        total.backward()
 
         xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
         sequential.zero_grad()
@@ -149,8 +151,10 @@ def test_from_torch_takes_only_a_sequential() -> None:
 
 def test_from_torch_refuses_non_finite_weights() -> None:
     sequential = nn.MLP(2, [3, 1], seed=0).to_torch()
+    layer = sequential[2]
+    assert isinstance(layer, torch.nn.Linear)
     with torch.no_grad():
-        sequential[2].weight[0, 1] = float("nan")
+        layer.weight[0, 1] = float("nan")
     with pytest.raises(ValueError, match=r"from_torch: tensor '2\.weight' holds nan at \[0, 1\]"):
         nn.MLP.from_torch(sequential)
 
@@ -180,8 +184,10 @@ def test_a_safetensors_file_loads_into_the_sequential_of_to_torch(tmp_path: Path
 def test_a_file_saved_by_pytorch_loads_into_the_mlp(tmp_path: Path) -> None:
     model = nn.MLP(2, [3, 1], activation="relu", seed=0)
     sequential = model.to_torch()
+    layer = sequential[0]
+    assert isinstance(layer, torch.nn.Linear)
     with torch.no_grad():
-        sequential[0].weight.mul_(2.0)
+        layer.weight.mul_(2.0)
     path = tmp_path / "m.safetensors"
     metadata = {
         "format": "autograd_mini.state",

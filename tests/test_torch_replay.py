@@ -93,6 +93,7 @@ def test_random_graphs_match_torch(expr: testing.Expression) -> None:
 def test_every_activation_of_an_mlp_matches_torch(activation: str) -> None:
     model = nn.MLP(3, [4, 2], activation=activation, output_activation=activation, seed=0)
     outs = model([0.5, -1.0, 2.0])
+    assert isinstance(outs, list)
     y = outs[0] * 0.3 - outs[1] * 1.7
     assert_matches_torch(y)
     assert all(p.grad == 0.0 for p in model.parameters())  # .grad is not touched
@@ -236,11 +237,11 @@ def test_a_deep_chain_replays() -> None:
 @pytest.mark.parametrize(
     ("call", "kind", "message"),
     [
-        (lambda: torch_replay(1.0), TypeError, "torch_replay: y must be a Value, got float"),
-        (lambda: torch_replay(Value(1.0), Value(1.0)), TypeError, "inputs must be a sequence"),
-        (lambda: torch_replay(Value(1.0), [1.0]), TypeError, r"inputs\[0\] must be a Value"),
-        (lambda: torch_replay(Value(1.0), extra=[]), TypeError, "extra must be a mapping"),
-        (lambda: torch_replay(Value(1.0), extra={"f": 1}), TypeError, r"extra\['f'\] must be a"),
+        (lambda: torch_replay(1.0), TypeError, "torch_replay: y must be a Value, got float"),  # type: ignore[arg-type]
+        (lambda: torch_replay(Value(1.0), Value(1.0)), TypeError, "inputs must be a sequence"),  # type: ignore[arg-type]
+        (lambda: torch_replay(Value(1.0), [1.0]), TypeError, r"inputs\[0\] must be a Value"),  # type: ignore[list-item]
+        (lambda: torch_replay(Value(1.0), extra=[]), TypeError, "extra must be a mapping"),  # type: ignore[arg-type]
+        (lambda: torch_replay(Value(1.0), extra={"f": 1}), TypeError, r"extra\['f'\] must be a"),  # type: ignore[dict-item]
         (lambda: assert_matches_torch(Value(1.0), rtol=-1), ValueError, "rtol must be a number"),
         (lambda: assert_matches_torch(Value(1.0), atol=math.nan), ValueError, "atol must be"),
     ],
@@ -253,7 +254,7 @@ def test_bad_arguments_are_named(call: Any, kind: type[Exception], message: str)
 def test_a_counterpart_that_returns_no_tensor_is_named() -> None:
     half = am.defop("half_returning_float", lambda x: x / 2, 0.5)
     with pytest.raises(TypeError, match="counterpart of 'half_returning_float' must return a"):
-        torch_replay(half(Value(1.0)), extra={"half_returning_float": lambda x: 0.5})
+        torch_replay(half(Value(1.0)), extra={"half_returning_float": lambda x: 0.5})  # type: ignore[dict-item, return-value]
 
 
 def test_the_tolerances_decide() -> None:

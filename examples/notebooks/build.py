@@ -453,6 +453,7 @@ def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
             "language_info": {"name": "python"},
         },
     )
+    assert isinstance(notebook, nbformat.NotebookNode)
     for index, cell in enumerate(notebook.cells):
         cell.id = f"cell-{index}"  # stable ids, so rebuilding changes nothing
     return notebook
@@ -460,7 +461,9 @@ def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
 
 def text(cells: list[tuple[str, str]]) -> str:
     """The notebook file's text, as written to disk."""
-    return nbformat.writes(build(cells)) + "\n"
+    source = nbformat.writes(build(cells))
+    assert isinstance(source, str)
+    return source + "\n"
 
 
 def main() -> None:
