@@ -15,7 +15,7 @@ without importing `autograd_mini.nn` yourself.
 """
 
 import importlib as _importlib
-from typing import TYPE_CHECKING as _TYPE_CHECKING
+import typing as _typing
 from typing import Any as _Any
 
 from autograd_mini import _ops
@@ -48,7 +48,7 @@ from autograd_mini._value import detect_anomaly as detect_anomaly
 from autograd_mini._value import gc_paused as gc_paused
 from autograd_mini._value import no_grad as no_grad
 
-if _TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from autograd_mini import compiled as compiled
     from autograd_mini import datasets as datasets
     from autograd_mini import losses as losses
@@ -123,13 +123,15 @@ _LAZY_MODULES = {
 _LAZY_NAMES = {"Tape": "tape", "TapeGradients": "tape", "trace": "tape", "compile": "compiled"}
 
 
-def __getattr__(name: str) -> _Any:
-    """Load the heavier modules (numpy, hypothesis) only when they are first used."""
-    if name in _LAZY_MODULES:
-        return _importlib.import_module(f"autograd_mini.{name}")
-    if name in _LAZY_NAMES:
-        return getattr(_importlib.import_module(f"autograd_mini.{_LAZY_NAMES[name]}"), name)
-    raise AttributeError(f"module 'autograd_mini' has no attribute {name!r}")
+if not _typing.TYPE_CHECKING:  # checkers read the imports above instead: `am.typo` is an error
+
+    def __getattr__(name: str) -> _Any:
+        """Load the heavier modules (numpy, hypothesis) only when they are first used."""
+        if name in _LAZY_MODULES:
+            return _importlib.import_module(f"autograd_mini.{name}")
+        if name in _LAZY_NAMES:
+            return getattr(_importlib.import_module(f"autograd_mini.{_LAZY_NAMES[name]}"), name)
+        raise AttributeError(f"module 'autograd_mini' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

@@ -164,7 +164,7 @@ def _op_named(name: str) -> Op:
 
 def defop(
     name: str,
-    forward: Callable[..., float],
+    forward: Callable[..., Any],  # floats to a float; may take arrays too (the tape's batch)
     *partials: Partial,
     array_forward: Callable[..., Any] | None = None,
     domain: Callable[..., Any] | None = None,
@@ -376,6 +376,34 @@ class UnaryFunction(Protocol):
     @overload
     def __call__(self, x: Any) -> Any: ...
     def __call__(self, x: Any) -> Any: ...
+
+
+class BinaryFunction(Protocol):
+    """The type of a two-operand operation's function (`xlogy`): a Value among the
+    operands gives a Value node, two numbers a float, arrays or formulas the same kind."""
+
+    @overload
+    def __call__(self, a: Value, b: Value | float) -> Value: ...
+    @overload
+    def __call__(self, a: float, b: Value) -> Value: ...
+    @overload
+    def __call__(self, a: float, b: float) -> float: ...
+    @overload
+    def __call__(self, a: Any, b: Any) -> Any: ...
+    def __call__(self, a: Any, b: Any) -> Any: ...
+
+
+class NaryFunction(Protocol):
+    """The type of a many-operand operation's function (`sum`, `max`): Values give a Value
+    node, numbers alone a float; a mix of both (a node), arrays or formulas give Any."""
+
+    @overload
+    def __call__(self, operands: Iterable[Value]) -> Value: ...
+    @overload
+    def __call__(self, operands: Iterable[float]) -> float: ...
+    @overload
+    def __call__(self, operands: Iterable[Any]) -> Any: ...
+    def __call__(self, operands: Iterable[Any]) -> Any: ...
 
 
 # ---- helpers the partials use: they work on floats, Values, arrays and symbols --------
@@ -691,7 +719,7 @@ abs_: UnaryFunction = defop(
 identity: UnaryFunction = defop("identity", operator.pos, 1.0, symbol="{}")
 
 # x·ln y, and 0 wherever x is 0 (even at y = 0): cross-entropy's terms without a branch
-xlogy: Callable[..., Any] = defop(
+xlogy: BinaryFunction = defop(
     "xlogy",
     _xlogy,
     lambda out, x, y: _log_or_zero(y),  # ln y (0 at y = 0, where x must be 0)
@@ -711,7 +739,7 @@ y = 0) and x / y (0 where x is 0: there the term is absent).
 """
 
 # ---- n-ary: partial(out, operands, i) ----
-sum_ = defop("sum", _sum, 1.0, nary=True, array_forward=_array_sum, symbol="Σ")
+sum_: NaryFunction = defop("sum", _sum, 1.0, nary=True, array_forward=_array_sum, symbol="Σ")
 sum_.__doc__ = """The sum of many terms as one node (n edges, not n − 1 additions), added
 left to right. Numbers among the terms become constants; numbers alone give a float.
 
@@ -719,7 +747,9 @@ left to right. Numbers among the terms become constants; numbers alone give a fl
 >>> am.sum([am.Value(1.0), 2.0, am.Value(3.0)]).data
 6.0
 """
-max_ = defop("max", _max, _first_max, nary=True, array_forward=_array_max, symbol="max")
+max_: NaryFunction = defop(
+    "max", _max, _first_max, nary=True, array_forward=_array_max, symbol="max"
+)
 max_.__doc__ = """The largest of the terms as one node; its derivative goes to the first
 term equal to the max (1 there, 0 elsewhere). The same node for every input, so the
 tape evaluates it per example (the stable losses shift by it).

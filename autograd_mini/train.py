@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 from tqdm import tqdm
 
 from autograd_mini import losses
@@ -36,6 +37,10 @@ from autograd_mini.optim import SGD, Adam, Optimizer
 from autograd_mini.tape import trace
 
 LossFunction = Callable[[Any, Any], Value]
+Examples = Sequence[Sequence[float]] | npt.NDArray[Any]
+"""The inputs, one row per example: lists of numbers, or a 2-d numpy array."""
+Targets = Sequence[Any] | npt.NDArray[Any]
+"""The targets, one per example: numbers, lists of numbers (or class ints), or an array."""
 
 LOSSES: dict[str, Callable[..., Value]] = {
     "mse": losses.mse,
@@ -167,8 +172,8 @@ def _positive_int(value: object, name: str) -> int:
 
 def fit(
     model: Module,
-    X: Sequence[Sequence[float]],
-    y: Sequence[Any],
+    X: Examples,
+    y: Targets,
     *,
     loss: str | LossFunction = "mse",
     optimizer: str | Optimizer = "adam",
@@ -295,7 +300,7 @@ def _numbers(out: Value | list[Value]) -> float | list[float]:
     return out.data if isinstance(out, Value) else [v.data for v in out]
 
 
-def predict(model: Module, X: Sequence[Sequence[float]]) -> list[Any]:
+def predict(model: Module, X: Examples) -> list[Any]:
     """The model's outputs on each row of ``X`` as floats (lists of floats for several outputs).
 
     >>> from autograd_mini.nn import Neuron
@@ -319,8 +324,8 @@ def _output_activation(model: Module) -> str:
 
 def accuracy(
     model: Module,
-    X: Sequence[Sequence[float]],
-    y: Sequence[Any],
+    X: Examples,
+    y: Targets,
     threshold: float | None = None,
 ) -> float:
     """The fraction of examples classified correctly.
@@ -382,8 +387,8 @@ class _PerExample:
     def __init__(
         self,
         model: Module,
-        X: Sequence[Sequence[float]],
-        y: Sequence[Any],
+        X: Examples,
+        y: Targets,
         loss: Any,
         engine: str,
     ) -> None:
@@ -441,8 +446,8 @@ class TapeTrainer(_PerExample):
     def __init__(
         self,
         model: Module,
-        X: Sequence[Sequence[float]],
-        y: Sequence[Any],
+        X: Examples,
+        y: Targets,
         loss: Any,
         optimizer: Optimizer | None = None,
     ) -> None:
@@ -514,9 +519,7 @@ class CompiledTrainer(_PerExample):
     with the generated Python, the gradients summed or averaged as the loss combines them.
     """
 
-    def __init__(
-        self, model: Module, X: Sequence[Sequence[float]], y: Sequence[Any], loss: Any
-    ) -> None:
+    def __init__(self, model: Module, X: Examples, y: Targets, loss: Any) -> None:
         super().__init__(model, X, y, loss, "compiled")
         self.compiled = compile(
             self.example_loss,

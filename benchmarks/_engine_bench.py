@@ -467,11 +467,12 @@ def wide_sum(report: Report, settings: Settings) -> None:
     engines = [(OURS, am.Value)] if MicroValue is None else [(MICRO, MicroValue), (OURS, am.Value)]
     entries: list[tuple[Row, Callable[[], Any]]] = []
     for engine, value_type in engines:
-        for label, reduce in [
+        reductions: list[tuple[str, Callable[[list[Any]], Any]]] = [
             ("builtin `sum` (a chain)", _builtin_sum),
             ("pairwise `+` (a tree)", _mlp.tree_sum),
             ("`am.sum` (one n-ary node)", am.sum),
-        ]:
+        ]
+        for label, reduce in reductions:
             if engine == MICRO and label != "pairwise `+` (a tree)":
                 continue  # micrograd has no n-ary sum, and its chain fails (above)
             step = _products(value_type, n, reduce)

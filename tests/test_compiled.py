@@ -92,7 +92,7 @@ def test_every_activation_and_loss_equals_the_scalar_engine(
         p.data += 0.01 * (i % 5 - 2)
     X, y = _data(loss, k)
     # X is an array: CompiledTrainer takes one (np.asarray), its annotation says lists of rows
-    trainer = train.CompiledTrainer(model, X, y, loss)  # type: ignore[arg-type]
+    trainer = train.CompiledTrainer(model, X, y, loss)
     function = getattr(losses, loss)
     for x, t in zip(X[:4], trainer.targets[:4]):
         values = [am.Value(v) for v in x]

@@ -268,20 +268,20 @@ def test_modules_pickle_and_train_the_same_in_a_worker_process() -> None:
     model = nn.MLP(2, [4, 1], seed=3)
     twin = pickle.loads(pickle.dumps(model))
     assert twin.state_dict() == model.state_dict()
-    assert twin([0.3, -0.1]).data == _output(model, [0.3, -0.1])
+    assert twin([0.3, -0.1]).data == _output(model, [0.3, -0.1]).data
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         remote = pool.apply(_forward_in_worker, (model, [0.3, -0.1]))
-    assert remote == _output(model, [0.3, -0.1])
+    assert remote == _output(model, [0.3, -0.1]).data
 
 
-def _output(model: nn.MLP, x: list[float]) -> float:
+def _output(model: nn.MLP, x: list[float]) -> Value:
     out = model(x)
     assert isinstance(out, Value)  # one output neuron
-    return out.data
+    return out
 
 
 def _forward_in_worker(model: nn.MLP, x: list[float]) -> float:
-    return _output(model, x)
+    return _output(model, x).data
 
 
 @settings(max_examples=80, deadline=None)
@@ -345,12 +345,6 @@ def _in_threads(work: Callable[[], None], threads: int = 4) -> None:
         sys.setswitchinterval(interval)
     if errors:
         raise errors[0]
-
-
-def _output(model: nn.MLP, x: list[float]) -> Value:
-    y = model(x)
-    assert isinstance(y, Value)
-    return y
 
 
 def test_backward_in_several_threads_on_shared_parameters_adds_every_gradient() -> None:
