@@ -38,6 +38,7 @@ from autograd_mini._symbolic import Symbol, number, python
 from autograd_mini._value import (
     NARY,
     AnomalyError,
+    Constant,
     Value,
     as_float,
     constant,
@@ -55,6 +56,7 @@ __all__ = [
     "NARY",
     "SUM",
     "AnomalyError",
+    "Constant",
     "Op",
     "Recorded",
     "Symbol",

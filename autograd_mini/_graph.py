@@ -377,7 +377,7 @@ def reduce_graph(node: Value) -> tuple[Any, ...]:
     one object) and every other node of its graph as a flat record, so a graph of any
     depth is saved without recursion."""
     if node._a is None:
-        return (_leaf, (node.data, node.grad, node.label))
+        return (_leaf, (node.data, node.grad, node.label, type(node) is _value.Constant))
     order = topological_order(node)
     index = {id(n): i for i, n in enumerate(order)}
     tuples: dict[int, int] = {}  # shared dot operand tuples, kept shared
@@ -406,8 +406,9 @@ def reduce_graph(node: Value) -> tuple[Any, ...]:
     return (_rebuild, (records, shared))
 
 
-def _leaf(data: float, grad: float, label: str) -> Value:
-    out = _value.constant(data)
+def _leaf(data: float, grad: float, label: str, lifted: bool = False) -> Value:
+    """A leaf `reduce_graph` saved: a `Constant` if it was one (older pickles say nothing)."""
+    out = _value.constant(data) if lifted else _value.Value(data)
     out.grad, out.label = grad, label
     return out
 
@@ -434,7 +435,7 @@ def _rebuild(records: list[Any], shared: list[list[int]]) -> Value:
             a, b = nodes[slots[0]], None
         else:
             a, b = nodes[slots[0]], nodes[slots[1]]
-        out = _value.constant(data)
+        out = _value.Value(data)
         out.grad, out.label, out._rule, out._a, out._b = grad, label, op, a, b
         nodes.append(out)
     return nodes[-1]

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini._engine import Value, gradients, sum_, topological_order
+from autograd_mini._engine import Constant, Value, gradients, sum_, topological_order
 
 
 def nest(flat: list[Any], shape: tuple[int, ...]) -> Any:
@@ -68,9 +68,9 @@ def as_outputs(result: object, who: str) -> tuple[list[Value], bool]:
 
 def shared_params(params: object, order: list[Value], inputs: set[Value], who: str) -> list[Value]:
     """The parameters, checked: leaf Values, each once; without ``params``, every leaf of
-    the graph that is not an input."""
+    the graph that is neither an input nor a number lifted into it (a `Constant`)."""
     if params is None:
-        return [v for v in order if not v.parents and v not in inputs]
+        return [v for v in order if not v.parents and v not in inputs and type(v) is not Constant]
     if isinstance(params, Value | str) or not isinstance(params, Iterable):
         raise TypeError(f"{who}: params must be a list of Values, got {type(params).__name__}")
     result = list(params)

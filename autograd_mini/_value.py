@@ -103,7 +103,7 @@ class Value:
 
     def __copy__(self) -> Value:
         """A new node with the same value, gradient, label, operation and operands."""
-        out: Value = _new_value(Value)
+        out: Value = _new_value(type(self))
         out.data, out.grad, out.label, out._seen = self.data, self.grad, self.label, None
         out._rule, out._a, out._b = self._rule, self._a, self._b
         return out
@@ -319,9 +319,17 @@ def _moded(out: Value, op: Op, a: Any, b: Any) -> Value:
     return out
 
 
+class Constant(Value):
+    """A leaf made from a plain number met in an operation: the 3 of ``3 * x``, the 2 of
+    ``x ** 2``. A `Value` in every way, except that it is not a parameter: `trace` and
+    `compile` without ``params`` write it into the graph as its number."""
+
+    __slots__ = ()
+
+
 def constant(x: float) -> Value:
-    """A leaf holding a plain number met in an operation (no checks: the caller's job)."""
-    out: Value = _new_value(Value)
+    """A `Constant` holding a plain number met in an operation (no checks: the caller's)."""
+    out: Value = _new_value(Constant)
     out.data = x if type(x) is float else as_float(x, "constant")
     out.grad = 0.0
     out.label = ""

@@ -338,9 +338,10 @@ def compile(
     a (nested) list of numbers, and ``f`` receives Values in their place and returns a
     Value or a list of Values. ``params`` are the shared Values whose gradients you want
     (their current ``.data`` is read at every call); any other leaf is a constant, written
-    into the source as its traced number. Without ``params``, every leaf that is not an
-    input is a parameter. The inputs are named after ``f``'s parameters where it has one
-    per example argument (``x``, ``x[1]``, ...; else ``x0``, ``x1``, ...). An input the
+    into the source as its traced number. Without ``params``, every leaf Value that is
+    not an input is a parameter (numbers in ``f``, like the 2 of ``x ** 2``, stay
+    constants). The inputs are named after ``f``'s parameters where it has one per
+    example argument (``x``, ``x[1]``, ...; else ``x0``, ``x1``, ...). An input the
     result does not use raises ValueError unless ``allow_unused=True``.
     """
     if not callable(f):

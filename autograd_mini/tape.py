@@ -436,7 +436,8 @@ def trace(
     a Value or a list of Values. ``params`` are the Values shared by all examples whose
     gradients you want (e.g. ``model.parameters()``): the tape reads their current
     ``.data`` on every call. Any other leaf is a constant, frozen at its traced value.
-    Without ``params``, every leaf that is not an input is a parameter.
+    Without ``params``, every leaf Value that is not an input is a parameter (numbers in
+    ``f``, like the 2 of ``x ** 2`` or the 3 of ``3 * x``, stay constants).
 
     An input that the result does not use raises ValueError (its gradient would be
     silently zero: usually the graph depended on the input's value, not on the input);

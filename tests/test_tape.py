@@ -4,7 +4,9 @@ activation and loss, each grouped-execution path, errors, and training with fit.
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -384,11 +386,25 @@ def test_relu_on_arrays_is_relu_on_floats_to_the_bit() -> None:
         assert got.tobytes() == np.array(expected).tobytes()
 
 
-def test_without_params_every_other_leaf_is_a_parameter() -> None:
-    w = am.Value(2.0)
-    tape = am.trace(lambda x: w * x * 3.0, 1.0)
-    assert len(tape.params) == 2 and tape.params[0] is w
-    assert tape.grad([1.0, 2.0], reduction="sum").params.tolist() == [9.0, 6.0]
+def test_without_params_every_leaf_value_is_a_parameter_but_numbers_are_constants() -> None:
+    # w and u are Values the function closes over; 3.0 and the exponent 2 are numbers
+    # lifted into the graph: constants, as they are in torch.func and JAX.
+    w, u = am.Value(2.0), am.Value(3.0)
+    tape = am.trace(lambda x: w * x * 3.0 + (u * x) ** 2, 1.0)
+    assert [id(p) for p in tape.params] == [id(w), id(u)]
+    assert tape.grad([1.0, 2.0], reduction="sum").params.tolist() == [9.0, 30.0]
+    compiled = am.compile(lambda x: w * x * 3.0 + (u * x) ** 2, 1.0)
+    assert [id(p) for p in compiled.params] == [id(w), id(u)]
+    assert "mul1 * 3.0" in compiled.source and "pow(mul3, 2.0)" in compiled.source
+
+
+def test_a_number_lifted_into_a_graph_stays_a_constant_through_copies_and_pickles() -> None:
+    x = am.Value(1.5, label="x")
+    y = 3.0 * x**2
+    kinds = [type(v).__name__ for v in am.topological_order(y) if not v.parents]
+    for twin in (copy.copy(y), copy.deepcopy(y), pickle.loads(pickle.dumps(y))):
+        again = [type(v).__name__ for v in am.topological_order(twin) if not v.parents]
+        assert again == kinds == ["Constant", "Value", "Constant"]
 
 
 def test_backward_accumulates_like_loss_backward() -> None:
