@@ -26,6 +26,7 @@ from autograd_mini._functional import hessian as hessian
 from autograd_mini._functional import jacobian as jacobian
 from autograd_mini._functional import jvp as jvp
 from autograd_mini._functional import value_and_grad as value_and_grad
+from autograd_mini._functional import vjp as vjp
 from autograd_mini._gradcheck import GradcheckError as GradcheckError
 from autograd_mini._gradcheck import gradcheck as gradcheck
 from autograd_mini._gradcheck import gradgradcheck as gradgradcheck
@@ -103,6 +104,7 @@ __all__ = [
     "tanh",
     "topological_order",
     "value_and_grad",
+    "vjp",
     "xlogy",
 ]
 

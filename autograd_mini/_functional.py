@@ -1,5 +1,5 @@
-"""Function transforms in the style of JAX: `grad`, `value_and_grad`, `jvp`, `jacobian`
-and `hessian`.
+"""Function transforms in the style of JAX: `grad`, `value_and_grad`, `jvp`, `vjp`,
+`jacobian` and `hessian`.
 
 They differentiate plain Python functions written with Value operators and the
 autograd_mini functions. Called on numbers they return floats. Inside another
@@ -20,6 +20,7 @@ from autograd_mini._engine import (
     identity,
     is_real,
     no_grad,
+    sum_,
     tangents,
     topological_order,
 )
@@ -145,6 +146,56 @@ def jvp(
     if not nested:
         result = [r.data if isinstance(r, Value) else float(r) for r in result]
     return (values[0], result[0]) if single else (values, result)
+
+
+def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+    """Reverse mode as a function: ``(f(*primals), vjp_fn)``, where ``vjp_fn(cotangent)``
+    gives ``cotangentᵀ·J``, one number per primal (JAX's ``jax.vjp``, ``torch.func.vjp``).
+
+    ``f`` runs once; each call of ``vjp_fn`` is one backward pass over the graph it made,
+    so one `vjp` serves any number of cotangents (the rows of a Jacobian, say). The
+    cotangent is a number for a Value output, a list of numbers for a list output.
+
+    >>> y, vjp_fn = vjp(lambda x, y: [x * y, x + y], 3.0, 4.0)
+    >>> y, vjp_fn([1.0, 0.0]), vjp_fn([0.0, 1.0])
+    ([12.0, 7.0], (4.0, 3.0), (1.0, 1.0))
+    """
+    global _depth
+    nested = _depth > 0 or any(isinstance(a, Value) for a in primals)
+    inputs = [_as_input(p, i) for i, p in enumerate(primals)]
+    _depth += 1
+    try:
+        output = f(*inputs)
+    finally:
+        _depth -= 1
+    outputs, single = _outputs(output, f, "vjp")
+    values = [o if nested or not isinstance(o, Value) else o.data for o in outputs]
+
+    def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
+        weights = [cotangent] if single else _cotangents(cotangent, len(outputs))
+        terms = [w * o for w, o in zip(weights, outputs) if isinstance(o, Value)]
+        if not terms:  # f does not depend on its inputs at all
+            return tuple(0.0 for _ in inputs)
+        total = terms[0] if len(terms) == 1 else sum_(terms)
+        return tuple(gradients(total, inputs, create_graph=nested))
+
+    return values[0] if single else values, vjp_fn
+
+
+def _cotangents(cotangent: Any, n: int) -> list[Any]:
+    """A list output's cotangent, checked: one number (or Value) per output."""
+    if not isinstance(cotangent, Sequence) or isinstance(cotangent, str | bytes):
+        raise TypeError(
+            f"vjp: f returns a list of {n}, so the cotangent must be a list of {n} numbers, "
+            f"got {type(cotangent).__name__}"
+        )
+    items = list(cotangent)
+    if len(items) != n:
+        raise ValueError(f"vjp: f returns {n} outputs but the cotangent has {len(items)}")
+    for i, c in enumerate(items):
+        if not (isinstance(c, Value) or is_real(c)):
+            raise TypeError(f"vjp: cotangent {i} must be a real number, got {type(c).__name__}")
+    return items
 
 
 def jacobian(

@@ -197,6 +197,57 @@ def test_jvp_equals_the_gradient_contracted_with_the_tangent(
     assert jvp == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    exprs=st.lists(expressions(), min_size=1, max_size=3),
+    cotangent=st.lists(st.floats(-2, 2), min_size=3, max_size=3),
+)
+def test_vjp_equals_the_cotangent_times_the_jacobian_and_jvp_agrees(
+    exprs: list[Expression], cotangent: list[float]
+) -> None:
+    # f maps (x, y, z) to one output per expression; uᵀ(J v) from forward mode must
+    # equal (uᵀJ) v from vjp, and each vjp row must be that output's gradient.
+    point = [0.3, -0.7, 1.1]
+    u = cotangent[: len(exprs)]
+
+    def f(x: Value, y: Value, z: Value) -> list[Value]:
+        return [e(*[{"x": x, "y": y, "z": z}[n] for n in e.names]) for e in exprs]
+
+    try:
+        values, vjp_fn = am.vjp(f, *point)
+        row = vjp_fn(u)
+        jacobian = am.jacobian(lambda v: f(*v), mode="reverse")(point)
+        directional = [am.jvp(f, point, [float(i == j) for i in range(3)])[1] for j in range(3)]
+    except (ArithmeticError, ValueError):
+        return  # a partial undefined at this point: every mode raises
+    assert values == [o.data for o in f(*[Value(p) for p in point])]
+    for j in range(3):
+        by_rows = math.fsum(u[i] * jacobian[i][j] for i in range(len(exprs)))
+        by_columns = math.fsum(u[i] * directional[j][i] for i in range(len(exprs)))
+        assert row[j] == pytest.approx(by_rows, rel=1e-9, abs=1e-9)
+        assert row[j] == pytest.approx(by_columns, rel=1e-9, abs=1e-9)
+
+
+def test_vjp_fn_serves_many_cotangents_and_composes_with_grad() -> None:
+    value, vjp_fn = am.vjp(lambda x: x * x * x, 2.0)
+    assert value == 8.0 and vjp_fn(1.0) == (12.0,) and vjp_fn(0.5) == (6.0,)
+    # d/dx of (the vjp of y ↦ x·y² at y = 3, cotangent 1) = d/dx (6x) = 6
+    assert am.grad(lambda x: am.vjp(lambda y: x * y * y, 3.0)[1](1.0)[0])(5.0) == 6.0
+    assert am.vjp(lambda x, y: 4.0, 1.0, 2.0)[1](1.0) == (0.0, 0.0)
+
+
+def test_vjp_names_a_cotangent_that_does_not_fit() -> None:
+    _, vjp_fn = am.vjp(lambda x: [x, x * x], 1.0)
+    with pytest.raises(ValueError, match="2 outputs but the cotangent has 3"):
+        vjp_fn([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="must be a list of 2 numbers"):
+        vjp_fn(1.0)
+    with pytest.raises(TypeError, match="cotangent 1 must be a real number"):
+        vjp_fn([1.0, "2"])
+    with pytest.raises(TypeError, match="argument 0 must be a real number"):
+        am.vjp(lambda x: x, "1")
+
+
 def test_jacobian_picks_a_mode_by_shape_and_both_modes_agree() -> None:
     def f(v: list[Any]) -> list[Any]:
         return [v[0] * v[1], v[0].exp(), v[1] / v[0]]
