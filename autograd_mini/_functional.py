@@ -32,17 +32,21 @@ _depth = 0
 
 
 def value_and_grad(
-    f: Callable[..., Any], argnums: int | tuple[int, ...] = 0
+    f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *, has_aux: bool = False
 ) -> Callable[..., tuple[Any, Any]]:
     """Make a function returning ``(f(*args), df/d args[argnums])``.
 
     A differentiated argument is a number (its derivative is a number) or a list of
-    numbers (its gradient is a list).
+    numbers (its gradient is a list). With ``has_aux=True``, ``f`` returns a pair
+    ``(output, aux)``: only ``output`` is differentiated, and the result is
+    ``((output, aux), gradient)``, as in JAX and ``torch.func``.
 
     >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
     (12.0, (4.0, 3.0))
     >>> value_and_grad(lambda v: v[0] * v[1])([3.0, 4.0])
     (12.0, [4.0, 3.0])
+    >>> value_and_grad(lambda x: (x * x, {"x": x.data}), has_aux=True)(3.0)
+    ((9.0, {'x': 3.0}), 6.0)
     """
     positions = _check_argnums(argnums)
 
@@ -66,6 +70,13 @@ def value_and_grad(
             output = f(*call_args)
         finally:
             _depth -= 1
+        if has_aux:
+            if not (isinstance(output, tuple) and len(output) == 2):
+                raise TypeError(
+                    f"{_name(f)} must return a pair (output, aux) with has_aux=True, "
+                    f"got {type(output).__name__}"
+                )
+            output, aux = output
         if isinstance(output, Value):
             flat = gradients(output, leaves, create_graph=nested)
         elif is_real(output):  # f does not depend on its inputs at all
@@ -84,24 +95,30 @@ def value_and_grad(
                 grads.append(flat[k])
                 k += 1
         value = output if nested or not isinstance(output, Value) else output.data
-        return value, grads[0] if isinstance(argnums, int) else tuple(grads)
+        gradient = grads[0] if isinstance(argnums, int) else tuple(grads)
+        return ((value, aux), gradient) if has_aux else (value, gradient)
 
     return wrapped
 
 
-def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
-    """Make a function returning the derivative of ``f`` with respect to ``args[argnums]``.
+def grad(
+    f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *, has_aux: bool = False
+) -> Callable[..., Any]:
+    """Make a function returning the derivative of ``f`` with respect to ``args[argnums]``
+    (with ``has_aux=True``, ``f`` returns ``(output, aux)`` and this gives
+    ``(gradient, aux)``, as in JAX and ``torch.func``).
 
     >>> import autograd_mini as am
     >>> d_tanh = grad(am.tanh)
     >>> round(d_tanh(0.5), 6), round(grad(d_tanh)(0.5), 6)   # tanh' and tanh''
     (0.786448, -0.726862)
     """
-    value_and_grad_f = value_and_grad(f, argnums)
+    value_and_grad_f = value_and_grad(f, argnums, has_aux=has_aux)
 
     @functools.wraps(f)
     def wrapped(*args: Any) -> Any:
-        return value_and_grad_f(*args)[1]
+        value, gradient = value_and_grad_f(*args)
+        return (gradient, value[1]) if has_aux else gradient
 
     return wrapped
 

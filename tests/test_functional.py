@@ -69,3 +69,17 @@ def test_grad_keeps_the_function_name() -> None:
         return x * x
 
     assert am.grad(energy).__name__ == "energy"
+
+
+def test_has_aux_returns_the_aux_beside_the_gradient_of_the_output_only() -> None:
+    def loss(w: am.Value) -> tuple[am.Value, dict[str, float]]:
+        prediction = w * 2.0
+        return (prediction - 1.0) ** 2, {"prediction": prediction.data}
+
+    assert am.value_and_grad(loss, has_aux=True)(3.0) == ((25.0, {"prediction": 6.0}), 20.0)
+    assert am.grad(loss, has_aux=True)(3.0) == (20.0, {"prediction": 6.0})
+    # the aux may hold Values: they are returned as they are, not differentiated
+    gradient, aux = am.grad(lambda x: (x * x, x * 3.0), has_aux=True)(2.0)
+    assert gradient == 4.0 and isinstance(aux, am.Value) and aux.data == 6.0
+    with pytest.raises(TypeError, match=r"must return a pair \(output, aux\)"):
+        am.grad(lambda x: x * x, has_aux=True)(2.0)
