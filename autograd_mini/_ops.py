@@ -26,10 +26,14 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Protocol, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from autograd_mini._symbolic import Symbol, call, formula, is_symbolic, number
 from autograd_mini._value import NARY, Value, as_float, constant, data_of, is_real, new_node
+
+if TYPE_CHECKING:  # the engine itself never imports numpy: it meets arrays only as operands
+    import numpy as np
+    import numpy.typing as npt
 
 Partial = Callable[..., Any] | float | None
 INF = math.inf
@@ -372,9 +376,11 @@ class UnaryFunction(Protocol):
     @overload
     def __call__(self, x: Value) -> Value: ...
     @overload
-    def __call__(self, x: float) -> float: ...
+    def __call__(self, x: float | np.floating[Any] | np.integer[Any]) -> float: ...
     @overload
-    def __call__(self, x: Any) -> Any: ...
+    def __call__(self, x: Symbol) -> Symbol: ...
+    @overload
+    def __call__(self, x: npt.NDArray[Any]) -> npt.NDArray[Any]: ...
     def __call__(self, x: Any) -> Any: ...
 
 

@@ -265,7 +265,7 @@ def test_functions_on_plain_numbers_return_floats() -> None:
     assert am.sigmoid(np.float32(0.0)) == 0.5
     assert isinstance(am.exp(1), float)
     with pytest.raises(TypeError, match="tanh: expected a Value or a real number, got str"):
-        am.tanh("0.5")
+        am.tanh("0.5")  # type: ignore[call-overload]
 
 
 # ---- backprop: accumulation, fan-out, depth --------------------------------------------
