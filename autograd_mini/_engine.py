@@ -46,6 +46,7 @@ from autograd_mini._value import (
     detect_anomaly,
     gc_paused,
     is_real,
+    named_constant,
     no_grad,
     set_display_hook,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "local_derivatives",
     "log",
     "max_",
+    "named_constant",
     "no_grad",
     "number",
     "ops",

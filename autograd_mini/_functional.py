@@ -39,14 +39,16 @@ def value_and_grad(
     A differentiated argument is a number (its derivative is a number) or a list of
     numbers (its gradient is a list). With ``has_aux=True``, ``f`` returns a pair
     ``(output, aux)``: only ``output`` is differentiated, and the result is
-    ``((output, aux), gradient)``, as in JAX and ``torch.func``.
+    ``((output, aux), gradient)``, as in JAX and ``torch.func``; the Values in ``aux``
+    (in lists, tuples and dicts too) come back as numbers, unless this call is nested in
+    another transform.
 
     >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
     (12.0, (4.0, 3.0))
     >>> value_and_grad(lambda v: v[0] * v[1])([3.0, 4.0])
     (12.0, [4.0, 3.0])
-    >>> value_and_grad(lambda x: (x * x, {"x": x.data}), has_aux=True)(3.0)
-    ((9.0, {'x': 3.0}), 6.0)
+    >>> value_and_grad(lambda x: (x * x, {"x": x, "twice": x * 2}), has_aux=True)(3.0)
+    ((9.0, {'x': 3.0, 'twice': 6.0}), 6.0)
     """
     positions = _check_argnums(argnums)
 
@@ -96,7 +98,9 @@ def value_and_grad(
                 k += 1
         value = output if nested or not isinstance(output, Value) else output.data
         gradient = grads[0] if isinstance(argnums, int) else tuple(grads)
-        return ((value, aux), gradient) if has_aux else (value, gradient)
+        if not has_aux:
+            return value, gradient
+        return (value, aux if nested else _numbers(aux)), gradient
 
     return wrapped
 
@@ -189,7 +193,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     values = [o if nested or not isinstance(o, Value) else o.data for o in outputs]
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
-        weights = [cotangent] if single else _cotangents(cotangent, len(outputs))
+        weights = [_cotangent(cotangent, "")] if single else _cotangents(cotangent, len(outputs))
         terms = [w * o for w, o in zip(weights, outputs) if isinstance(o, Value)]
         if not terms:  # f does not depend on its inputs at all
             return tuple(0.0 for _ in inputs)
@@ -199,9 +203,25 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     return values[0] if single else values, vjp_fn
 
 
+def _numbers(aux: Any) -> Any:
+    """``aux`` with each Value replaced by its number, through lists, tuples and dicts: at
+    the top level a transform returns numbers, as JAX and torch.func return plain values."""
+    if isinstance(aux, Value):
+        return aux.data
+    if isinstance(aux, list):
+        return [_numbers(a) for a in aux]
+    if isinstance(aux, tuple):
+        items = [_numbers(a) for a in aux]
+        return type(aux)(*items) if hasattr(aux, "_fields") else tuple(items)  # a namedtuple
+    if isinstance(aux, dict):
+        return {k: _numbers(a) for k, a in aux.items()}
+    return aux
+
+
 def _cotangents(cotangent: Any, n: int) -> list[Any]:
-    """A list output's cotangent, checked: one number (or Value) per output."""
-    if not isinstance(cotangent, Sequence) or isinstance(cotangent, str | bytes):
+    """A list output's cotangent, checked: one number (or Value) per output, in a list,
+    a tuple or a 1-d numpy array."""
+    if not hasattr(cotangent, "__len__") or isinstance(cotangent, str | bytes | Value):
         raise TypeError(
             f"vjp: f returns a list of {n}, so the cotangent must be a list of {n} numbers, "
             f"got {type(cotangent).__name__}"
@@ -209,10 +229,16 @@ def _cotangents(cotangent: Any, n: int) -> list[Any]:
     items = list(cotangent)
     if len(items) != n:
         raise ValueError(f"vjp: f returns {n} outputs but the cotangent has {len(items)}")
-    for i, c in enumerate(items):
-        if not (isinstance(c, Value) or is_real(c)):
-            raise TypeError(f"vjp: cotangent {i} must be a real number, got {type(c).__name__}")
-    return items
+    return [_cotangent(c, f" {i}") for i, c in enumerate(items)]
+
+
+def _cotangent(c: Any, which: str) -> Any:
+    """One output's cotangent, checked: a real number or a Value."""
+    if not (isinstance(c, Value) or is_real(c)):
+        raise TypeError(
+            f"vjp: cotangent{which} must be a real number, got {type(c).__name__} {c!r:.40}"
+        )
+    return c
 
 
 def jacobian(

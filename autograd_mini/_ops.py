@@ -583,9 +583,11 @@ def _array_sum(*terms: Any) -> Any:
 
 
 def _array_max(*terms: Any) -> Any:
+    """max over terms that are arrays or numbers (a constant such as the 0 of a hinge)."""
+    xp = _xp(next(t for t in terms if hasattr(t, "__array_namespace__")))
     total = terms[0]
     for term in terms[1:]:
-        total = _xp(term).maximum(total, term)  # NaN propagates, as in the float forward
+        total = xp.maximum(total, term)  # NaN propagates, as in the float forward
     return total
 
 

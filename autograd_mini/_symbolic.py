@@ -191,6 +191,8 @@ def _number(x: float) -> Symbol:
 
 
 def _number_text(x: float) -> str:
+    if x == 0.0 and math.copysign(1.0, x) < 0.0:
+        return "-0.0"  # not "0": the sign of a zero reaches the results (1/−0 is −inf)
     if math.isfinite(x) and x == int(x) and abs(x) < 1e15:
         return str(int(x))
     return repr(x)

@@ -338,6 +338,14 @@ def constant(x: float) -> Value:
     return out
 
 
+def named_constant(x: object, label: str, who: str) -> Value:
+    """A `Constant` for a number handed to the library (a loss target, a model input):
+    checked (a TypeError naming ``who``), and labelled so a drawn graph says what it is."""
+    out = constant(as_float(x, who))
+    out.label = label
+    return out
+
+
 def is_real(x: object) -> TypeGuard[float]:
     """True for int, float and numpy real scalars; False for bool, complex, str, ..."""
     t = type(x)

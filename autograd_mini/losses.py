@@ -21,7 +21,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd_mini._engine import Value, dot, exp, is_real, log, max_, sum_, xlogy
+from autograd_mini._engine import (
+    Value,
+    constant,
+    dot,
+    exp,
+    is_real,
+    log,
+    max_,
+    named_constant,
+    sum_,
+    xlogy,
+)
 
 Scalar = Value | float
 REDUCTIONS = ("sum", "mean")
@@ -75,7 +86,7 @@ def _names(base: str, n: int) -> list[str]:
 def _target(t: Scalar, label: str) -> Value:
     """A target term as a node: a number becomes a constant called ``label``; a Value
     (the tape traces targets as Values) stays as it is."""
-    return t if isinstance(t, Value) else Value(t, label)
+    return t if isinstance(t, Value) else named_constant(t, label, "target")
 
 
 def _reduce(terms: list[Value], reduction: str, who: str) -> Value:
@@ -113,7 +124,7 @@ def mse(pred: Any, target: Any, reduction: str = "sum") -> Value:
 
 
 def _as_value(x: Scalar) -> Value:
-    return x if isinstance(x, Value) else Value(x)
+    return x if isinstance(x, Value) else named_constant(x, "", "prediction")
 
 
 def _check_probability(x: object, who: str, what: str) -> float:
@@ -147,7 +158,7 @@ def binary_cross_entropy(prob: Any, target: Any, reduction: str = "sum") -> Valu
                 f"use binary_cross_entropy_with_logits on the pre-sigmoid value"
             )
         p = _as_value(p)
-        rest = 1.0 - y if isinstance(y, Value) else Value(1.0 - yv, f"1 − {name}")
+        rest = 1.0 - y if isinstance(y, Value) else named_constant(1.0 - yv, f"1 − {name}", who)
         terms.append(-(xlogy(_target(y, name), p) + xlogy(rest, 1.0 - p)))
     return _reduce(terms, reduction, who)
 
@@ -175,7 +186,7 @@ def binary_cross_entropy_with_logits(logit: Any, target: Any, reduction: str = "
         _check_probability(y, who, "target")
         z = _as_value(z)
         t = _target(y, name)
-        m, log_total = _shifted_log_sum_exp([Value(0.0), z])
+        m, log_total = _shifted_log_sum_exp([constant(0.0), z])
         # m − t z, as (1 − t) m − t (z − m): z − m is exactly 0 or z, so nothing cancels
         terms.append(((1.0 - t) * m - t * (z - m)) + log_total)
     return _reduce(terms, reduction, who)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from autograd_mini import _files
 from autograd_mini._engine import ACTIVATIONS as ACTIVATION_FUNCTIONS
-from autograd_mini._engine import Value, dot_node, is_real
+from autograd_mini._engine import Value, dot_node, is_real, named_constant
 
 if TYPE_CHECKING:
     import torch
@@ -182,7 +182,7 @@ def _inputs(x: object, nin: int, who: str) -> tuple[Value, ...]:
         if isinstance(v, Value):
             values.append(v)
         elif is_real(v):
-            values.append(Value(v, f"x.{i}"))
+            values.append(named_constant(v, f"x.{i}", who))
         else:
             raise TypeError(f"{who}: input {i} must be a number or a Value, got {v!r}")
     return tuple(values)

@@ -30,7 +30,7 @@ import numpy.typing as npt
 from tqdm import tqdm
 
 from autograd_mini import losses
-from autograd_mini._engine import Value, gc_paused, is_real, no_grad
+from autograd_mini._engine import Value, accumulate, gc_paused, is_real, no_grad
 from autograd_mini.compiled import compile
 from autograd_mini.nn import Module
 from autograd_mini.optim import SGD, Adam, Optimizer
@@ -426,8 +426,7 @@ class _PerExample:
 
     def add_grads(self, params: Sequence[Value]) -> None:
         """Add the last batch's gradients into the parameters' ``.grad``."""
-        for p, g in zip(params, self._grads):
-            p.grad += g
+        accumulate(params, self._grads)
 
 
 class TapeTrainer(_PerExample):

@@ -433,3 +433,10 @@ def test_fit_refuses_a_loss_whose_graph_depends_on_the_targets() -> None:
         train.fit(model, X, y, loss=label_dependent, epochs=1, progress=False, engine="compiled")
     with pytest.raises(ValueError, match="'scalar', 'tape', 'compiled'"):
         train.fit(model, X, y, epochs=1, progress=False, engine="gpu")
+
+
+def test_a_negative_zero_constant_keeps_its_sign() -> None:
+    # x * -0.0 is -0.0 for x > 0, and 1 / (x * -0.0) is -inf: the source must say -0.0
+    c = am.compile(lambda x: x * -0.0, 2.0)
+    assert "-0.0" in c.source
+    assert math.copysign(1.0, c(2.0)) == -1.0 == math.copysign(1.0, (am.Value(2.0) * -0.0).data)

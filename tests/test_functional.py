@@ -78,8 +78,18 @@ def test_has_aux_returns_the_aux_beside_the_gradient_of_the_output_only() -> Non
 
     assert am.value_and_grad(loss, has_aux=True)(3.0) == ((25.0, {"prediction": 6.0}), 20.0)
     assert am.grad(loss, has_aux=True)(3.0) == (20.0, {"prediction": 6.0})
-    # the aux may hold Values: they are returned as they are, not differentiated
-    gradient, aux = am.grad(lambda x: (x * x, x * 3.0), has_aux=True)(2.0)
-    assert gradient == 4.0 and isinstance(aux, am.Value) and aux.data == 6.0
+    # Values in the aux come back as numbers at the top level (not differentiated), and
+    # as Values inside another transform, where they may still be differentiated
+    assert am.grad(lambda x: (x * x, [x * 3.0, (x, {"k": x})]), has_aux=True)(2.0) == (
+        4.0,
+        [6.0, (2.0, {"k": 2.0})],
+    )
+
+    def outer(y: am.Value) -> am.Value:
+        _, aux = am.grad(lambda x: (x * y, x * y * y), has_aux=True)(2.0)
+        assert isinstance(aux, am.Value)
+        return aux
+
+    assert am.grad(outer)(3.0) == 12.0  # d/dy (2 y²) at y = 3
     with pytest.raises(TypeError, match=r"must return a pair \(output, aux\)"):
         am.grad(lambda x: x * x, has_aux=True)(2.0)

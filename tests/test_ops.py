@@ -246,6 +246,12 @@ def test_vjp_names_a_cotangent_that_does_not_fit() -> None:
         vjp_fn([1.0, "2"])
     with pytest.raises(TypeError, match="argument 0 must be a real number"):
         am.vjp(lambda x: x, "1")
+    _, single = am.vjp(lambda x: x * x, 1.0)
+    for bad in ([1.0], "a", None):
+        with pytest.raises(TypeError, match="vjp: cotangent must be a real number"):
+            single(bad)
+    # a numpy array or a tuple is a list of cotangents too
+    assert vjp_fn(np.array([1.0, 2.0])) == vjp_fn((1.0, 2.0)) == vjp_fn([1.0, 2.0]) == (5.0,)
 
 
 def test_jacobian_picks_a_mode_by_shape_and_both_modes_agree() -> None:

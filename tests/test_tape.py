@@ -398,6 +398,31 @@ def test_without_params_every_leaf_value_is_a_parameter_but_numbers_are_constant
     assert "mul1 * 3.0" in compiled.source and "pow(mul3, 2.0)" in compiled.source
 
 
+def test_numbers_given_to_losses_and_models_are_constants_too() -> None:
+    # a loss target, the 0 of the logits loss's shift, a model's number input: none of
+    # them is a parameter of a trace without params
+    w = am.Value(0.5, label="w")
+    for loss in (losses.mse, losses.binary_cross_entropy_with_logits):
+        tape = am.trace(lambda x, loss=loss: loss(w * x, 1.0), 2.0)
+        assert [id(p) for p in tape.params] == [id(w)]
+    neuron = am.nn.Neuron(2, seed=0)
+    tape = am.trace(lambda x: neuron([x, 1.0]), 2.0)
+    assert [id(p) for p in tape.params] == [id(p) for p in neuron.parameters()]
+    assert tape(np.array([2.0, -1.0])).tolist() == [neuron([v, 1.0]).data for v in (2.0, -1.0)]
+
+
+def test_a_max_with_a_number_after_its_first_term_runs_on_the_tape() -> None:
+    # the hinge max(1 − x, 0): the 0 is a constant, so the tape's max meets a float
+    tape = am.trace(lambda x: am.max([1.0 - x, 0.0]) + am.max([x, 0.5]), 1.5)
+    X = np.array([1.5, -2.0, 0.25])
+    grads = tape.grad(X, reduction="none")
+    for row, x in enumerate(X):
+        v = am.Value(float(x))
+        out = am.max([1.0 - v, 0.0]) + am.max([v, 0.5])
+        assert grads.output[row] == out.data
+        assert grads.inputs[0][row] == am.gradients(out, v)
+
+
 def test_a_number_lifted_into_a_graph_stays_a_constant_through_copies_and_pickles() -> None:
     x = am.Value(1.5, label="x")
     y = 3.0 * x**2
