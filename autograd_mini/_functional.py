@@ -11,6 +11,7 @@ and `hessian` is forward mode over reverse mode.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -25,10 +26,25 @@ from autograd_mini._engine import (
     topological_order,
 )
 
-# How many transformed functions are running. Inside one, a gradient must stay a Value
-# graph even when its own arguments are plain numbers: ``f`` may close over an outer
-# Value, as in ``grad(lambda x: x * grad(lambda y: x * y)(2.0))``.
-_depth = 0
+
+class _Transforms(threading.local):
+    """How many transformed functions are running, in this thread. Inside one, a
+    gradient must stay a Value graph even when its own arguments are plain numbers: ``f``
+    may close over an outer Value, as in ``grad(lambda x: x * grad(lambda y: x * y)(2.0))``."""
+
+    depth = 0
+
+
+_running = _Transforms()
+
+
+def _call(f: Callable[..., Any], args: Sequence[Any]) -> Any:
+    """``f(*args)``, counted as running inside a transform."""
+    _running.depth += 1
+    try:
+        return f(*args)
+    finally:
+        _running.depth -= 1
 
 
 def value_and_grad(
@@ -60,18 +76,13 @@ def value_and_grad(
                     f"argnums {argnums!r} asks for argument {position}, "
                     f"but {len(args)} argument(s) were given"
                 )
-        global _depth
-        nested = _depth > 0 or any(isinstance(a, Value) for a in args)
+        nested = _running.depth > 0 or any(isinstance(a, Value) for a in args)
         inputs = {position: _as_inputs(args[position], position) for position in positions}
         call_args = [inputs.get(i, arg) for i, arg in enumerate(args)]
         leaves = [
             x for given in inputs.values() for x in (given if isinstance(given, list) else [given])
         ]
-        _depth += 1
-        try:
-            output = f(*call_args)
-        finally:
-            _depth -= 1
+        output = _call(f, call_args)
         if has_aux:
             if not (isinstance(output, tuple) and len(output) == 2):
                 raise TypeError(
@@ -140,22 +151,17 @@ def jvp(
     >>> jvp(lambda x, y: x * y + x, [3.0, 4.0], [1.0, 0.0])   # ∂/∂x = y + 1
     (15.0, 5.0)
     """
-    global _depth
     points, directions = list(primals), list(tangents_in)
     if len(points) != len(directions):
         raise ValueError(
             f"jvp: {len(points)} primal(s) but {len(directions)} tangent(s); give one each"
         )
-    nested = _depth > 0 or any(isinstance(a, Value) for a in (*points, *directions))
+    nested = _running.depth > 0 or any(isinstance(a, Value) for a in (*points, *directions))
     inputs = [_as_input(p, i) for i, p in enumerate(points)]
     for i, t in enumerate(directions):
         if not (isinstance(t, Value) or is_real(t)):
             raise TypeError(f"jvp: tangent {i} must be a real number, got {type(t).__name__} {t!r}")
-    _depth += 1
-    try:
-        output = f(*inputs)
-    finally:
-        _depth -= 1
+    output = _call(f, inputs)
     outputs, single = _outputs(output, f, "jvp")
     seeds: dict[Value, Any] = {}
     for x, t in zip(inputs, directions):
@@ -181,14 +187,9 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     >>> y, vjp_fn([1.0, 0.0]), vjp_fn([0.0, 1.0])
     ([12.0, 7.0], (4.0, 3.0), (1.0, 1.0))
     """
-    global _depth
-    nested = _depth > 0 or any(isinstance(a, Value) for a in primals)
+    nested = _running.depth > 0 or any(isinstance(a, Value) for a in primals)
     inputs = [_as_input(p, i) for i, p in enumerate(primals)]
-    _depth += 1
-    try:
-        output = f(*inputs)
-    finally:
-        _depth -= 1
+    output = _call(f, inputs)
     outputs, single = _outputs(output, f, "vjp")
     values = [o if nested or not isinstance(o, Value) else o.data for o in outputs]
 

@@ -14,6 +14,7 @@ import linecache
 import numbers
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -285,10 +286,21 @@ class _NaryMarker:
 
 NARY = _NaryMarker()
 
-# Nonzero while `no_grad` or `detect_anomaly` is active: node creation then takes its
-# slow path. One global read per node is all the two modes cost when off.
+# How many `no_grad` and `detect_anomaly` blocks are open, in all threads: while any is,
+# node creation takes its slow path, which asks this thread's own `_ThreadModes`. One
+# global read per node is all the two modes cost when off.
 _modes = 0
-_no_grad_depth = 0  # `_modes` minus this is how many `detect_anomaly` blocks are open
+_modes_lock = threading.Lock()  # `_modes += 1` is a read and a write: two threads at once
+
+
+class _ThreadModes(threading.local):
+    """The modes open in this thread: another thread's `no_grad` records nothing here."""
+
+    no_grad = 0
+    anomaly = 0
+
+
+_this_thread = _ThreadModes()
 
 
 def new_node(data: float, op: Op, a: Any = None, b: Any = None) -> Value:
@@ -309,14 +321,30 @@ def new_node(data: float, op: Op, a: Any = None, b: Any = None) -> Value:
 
 def _moded(out: Value, op: Op, a: Any, b: Any) -> Value:
     """Finish the node ``out`` under `no_grad` (a leaf) or `detect_anomaly` (its rule
-    remembers the user line that made it)."""
-    if _no_grad_depth:  # a leaf: nothing to backprop through
+    remembers the user line that made it), if this thread has one of them open."""
+    modes = _this_thread
+    if modes.no_grad:  # a leaf: nothing to backprop through
         out._rule = out._a = out._b = None
         return out
-    out._rule = _ops.Recorded(op, _user_frame())
+    out._rule = _ops.Recorded(op, _user_frame()) if modes.anomaly else op
     out._a = a
     out._b = b
     return out
+
+
+@contextmanager
+def _mode(name: str) -> Iterator[None]:
+    """One `no_grad` or `detect_anomaly` block: open in this thread, counted in `_modes`."""
+    global _modes
+    with _modes_lock:
+        _modes += 1
+    setattr(_this_thread, name, getattr(_this_thread, name) + 1)
+    try:
+        yield
+    finally:
+        setattr(_this_thread, name, getattr(_this_thread, name) - 1)
+        with _modes_lock:
+            _modes -= 1
 
 
 class Constant(Value):
@@ -394,15 +422,11 @@ def no_grad() -> Iterator[None]:
     ...     y = x * x
     >>> y.data, y.parents
     (4.0, ())
+
+    The block holds in the thread that opened it: other threads keep recording.
     """
-    global _modes, _no_grad_depth
-    _no_grad_depth += 1
-    _modes += 1
-    try:
+    with _mode("no_grad"):
         yield
-    finally:
-        _no_grad_depth -= 1
-        _modes -= 1
 
 
 @contextmanager
@@ -411,14 +435,11 @@ def detect_anomaly() -> Iterator[None]:
     raises `AnomalyError` naming that line when an operation's gradient is NaN or inf, or
     its derivative raises (a division by zero, say).
 
-    Outside it nothing is recorded: nodes made here keep checking when used later.
+    Outside it nothing is recorded: nodes made here keep checking when used later. The
+    block holds in the thread that opened it.
     """
-    global _modes
-    _modes += 1
-    try:
+    with _mode("anomaly"):
         yield
-    finally:
-        _modes -= 1
 
 
 @contextmanager

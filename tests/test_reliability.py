@@ -9,6 +9,7 @@ import multiprocessing
 import pickle
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -323,8 +324,6 @@ def test_xlogy_partials_agree_with_its_forward_everywhere_in_its_domain() -> Non
 def _in_threads(work: Callable[[], None], threads: int = 4) -> None:
     """Run ``work`` in several threads at once, switching between them as often as Python
     allows, and re-raise the first error one of them met."""
-    import threading
-
     errors: list[BaseException] = []
 
     def run() -> None:
@@ -380,3 +379,55 @@ def test_gradients_in_several_threads_leave_shared_grads_alone() -> None:
 
     _in_threads(work)
     assert [p.grad for p in model.parameters()] == [float(i) for i in range(len(expected))]
+
+
+def _while_another_thread_is_inside(block: Callable[[], Any], work: Callable[[], None]) -> None:
+    """Run ``work`` here while another thread sits inside the context ``block()``."""
+    inside, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with block():
+            inside.set()
+            done.wait(10)
+
+    other = threading.Thread(target=hold)
+    other.start()
+    try:
+        assert inside.wait(10)
+        work()
+    finally:
+        done.set()
+        other.join()
+
+
+def test_no_grad_and_detect_anomaly_hold_only_in_their_own_thread() -> None:
+    w = Value(2.0)
+
+    def train_step() -> None:
+        loss = w * w
+        assert loss.parents == (w, w) and loss.origin is None
+        loss.backward()
+
+    _while_another_thread_is_inside(am.no_grad, train_step)
+    _while_another_thread_is_inside(am.detect_anomaly, train_step)
+    assert w.grad == 8.0
+
+
+def test_a_transform_running_in_another_thread_does_not_nest_this_ones() -> None:
+    inside, done = threading.Event(), threading.Event()
+
+    def slow_square(x: Value) -> Value:  # holds its thread inside am.grad
+        inside.set()
+        done.wait(10)
+        return x * x
+
+    other = threading.Thread(target=lambda: am.grad(slow_square)(1.0))
+    other.start()
+    try:
+        assert inside.wait(10)
+        assert am.grad(lambda x: x * x)(3.0) == 6.0  # a float, not a nested Value
+        assert am.value_and_grad(lambda x: x * x)(3.0) == (9.0, 6.0)
+        assert am.vjp(lambda x: x * x, 3.0)[0] == 9.0
+    finally:
+        done.set()
+        other.join()
