@@ -377,7 +377,7 @@ def reduce_graph(node: Value) -> tuple[Any, ...]:
     one object) and every other node of its graph as a flat record, so a graph of any
     depth is saved without recursion."""
     if node._a is None:
-        return (_leaf, (node.data, node.grad, node.label, type(node) is _value.Constant))
+        return (_leaf, (node.data, node.grad, node.label, type(node)))
     order = topological_order(node)
     index = {id(n): i for i, n in enumerate(order)}
     tuples: dict[int, int] = {}  # shared dot operand tuples, kept shared
@@ -402,15 +402,25 @@ def reduce_graph(node: Value) -> tuple[Any, ...]:
             operands = ("unary", [index[id(a)]])
         else:
             operands = ("binary", [index[id(a)], index[id(b)]])
-        records.append((n._rule, operands, n.data, n.grad, n.label))
+        records.append((n._rule, operands, n.data, n.grad, n.label, type(n)))
     return (_rebuild, (records, shared))
 
 
-def _leaf(data: float, grad: float, label: str, lifted: bool = False) -> Value:
-    """A leaf `reduce_graph` saved: a `Constant` if it was one (older pickles say nothing)."""
-    out = _value.constant(data) if lifted else _value.Value(data)
+def _leaf(data: float, grad: float, label: str, kind: type[Value] | None = None) -> Value:
+    """A leaf `reduce_graph` saved, of its own class (a `Constant`, a micrograd Value);
+    a pickle from before classes were saved gives a `Value`."""
+    out = _of_class(_value.Value(data), kind)
     out.grad, out.label = grad, label
     return out
+
+
+def _of_class(node: Value, kind: type[Value] | None) -> Value:
+    """``node`` made a ``kind``: a Value subclass adds no slots, so only the class changes."""
+    if kind is not None and kind is not type(node):
+        if not (isinstance(kind, type) and issubclass(kind, _value.Value)):
+            raise TypeError(f"a saved graph names {kind!r} as a node's class, not a Value class")
+        node.__class__ = kind
+    return node
 
 
 def _rebuild(records: list[Any], shared: list[list[int]]) -> Value:
@@ -421,7 +431,7 @@ def _rebuild(records: list[Any], shared: list[list[int]]) -> Value:
         if isinstance(record, _value.Value):
             nodes.append(record)
             continue
-        op, (layout, slots), data, grad, label = record
+        op, (layout, slots), data, grad, label, *kind = record  # no kind: an older pickle
         a: Any
         b: Any
         if layout == "dot":
@@ -435,7 +445,7 @@ def _rebuild(records: list[Any], shared: list[list[int]]) -> Value:
             a, b = nodes[slots[0]], None
         else:
             a, b = nodes[slots[0]], nodes[slots[1]]
-        out = _value.Value(data)
+        out = _of_class(_value.Value(data), kind[0] if kind else None)
         out.grad, out.label, out._rule, out._a, out._b = grad, label, op, a, b
         nodes.append(out)
     return nodes[-1]

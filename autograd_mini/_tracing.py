@@ -70,7 +70,9 @@ def shared_params(params: object, order: list[Value], inputs: set[Value], who: s
     """The parameters, checked: leaf Values, each once; without ``params``, every leaf of
     the graph that is neither an input nor a number lifted into it (a `Constant`)."""
     if params is None:
-        return [v for v in order if not v.parents and v not in inputs and type(v) is not Constant]
+        return [
+            v for v in order if not v.parents and v not in inputs and not isinstance(v, Constant)
+        ]
     if isinstance(params, Value | str) or not isinstance(params, Iterable):
         raise TypeError(f"{who}: params must be a list of Values, got {type(params).__name__}")
     result = list(params)

@@ -136,8 +136,8 @@ def test_operators_build_micrograds_nodes(
 ) -> None:
     out = build(Value(2.0), Value(-3.0))
     nodes = am.topological_order(out)
-    assert all(type(node) is Value for node in nodes)
-    micrograd_nodes = [node for node in nodes if isinstance(node, Value)]  # all of them
+    micrograd_nodes = [node for node in nodes if isinstance(node, Value)]
+    assert len(micrograd_nodes) == len(nodes)  # numbers too, as micrograd wraps them
     assert [node._op for node in micrograd_nodes if node._op] == ops
 
 
@@ -268,3 +268,20 @@ def test_the_demo_matches_installed_micrograd_step_by_step() -> None:
     for (loss, grads), (loss_ref, grads_ref) in zip(ours, theirs):
         assert loss == pytest.approx(loss_ref, rel=1e-12)
         assert grads == pytest.approx(grads_ref, rel=1e-9, abs=1e-15)
+
+
+def test_copies_and_pickles_keep_micrograd_values_and_numbers_are_constants() -> None:
+    import copy
+    import pickle
+
+    w = Value(0.5)
+    y = (w * 3) ** 2 + 1
+    # numbers are wrapped as micrograd does, and marked as constants for the engine
+    assert [id(p) for p in am.trace(lambda a: (w * a) ** 2 + 1, 1.0).params] == [id(w)]
+    for twin in (copy.copy(y), copy.deepcopy(y), pickle.loads(pickle.dumps(y))):
+        assert isinstance(twin, Value) and twin._op == "+"
+        prev = [c for c in twin._prev if isinstance(c, Value)]
+        assert len(prev) == 2 and sorted(c._op for c in prev) == ["", "**2"]
+        twin.backward()
+        leaves = [v for v in am.topological_order(twin) if not v.parents]
+        assert all(isinstance(v, Value) for v in leaves)

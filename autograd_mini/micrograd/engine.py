@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from autograd_mini import Value as _EngineValue
+from autograd_mini._engine import Constant as _EngineConstant
 
 # micrograd names its ReLU node 'ReLU'; the engine calls it 'relu'. Every other op name
 # micrograd produces ('+', '*', '**2', ...) is the same in both.
@@ -41,8 +42,9 @@ def _adopt(node: _EngineValue) -> Value:
 
 
 def _wrap(other: object) -> _EngineValue:
-    """micrograd's ``other if isinstance(other, Value) else Value(other)``."""
-    return other if isinstance(other, _EngineValue) else Value(cast(float, other))
+    """micrograd's ``other if isinstance(other, Value) else Value(other)``, the number a
+    `_Constant` (so that `autograd_mini.trace` does not take it for a parameter)."""
+    return other if isinstance(other, _EngineValue) else _Constant(cast(float, other))
 
 
 class Value(_EngineValue):
@@ -105,7 +107,8 @@ class Value(_EngineValue):
         if isinstance(other, bool) or not isinstance(other, (int, float)):
             raise TypeError(f"only supporting int/float powers for now, got {type(other).__name__}")
         out = _adopt(_EngineValue.__pow__(self, other))
-        exponent = _adopt(out.parents[1])  # a constant leaf of the engine's; not in _prev
+        exponent = out.parents[1]  # a constant leaf of the engine's; not in _prev
+        exponent.__class__ = _Constant
         exponent.label = repr(other)  # as micrograd spells it in the op name (2 or 2.0)
         return out
 
@@ -150,3 +153,10 @@ class Value(_EngineValue):
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
+
+
+class _Constant(Value, _EngineConstant):
+    """A number met in an operation, as micrograd wraps it (a `Value`), and as the engine
+    marks it (a `Constant`, not a parameter)."""
+
+    __slots__ = ()
