@@ -818,3 +818,42 @@ def test_fit_on_the_tape_that_diverges_leaves_the_model_where_the_scalar_path_do
         ends.append(([p.data for p in model.parameters()], [p.grad for p in model.parameters()]))
     np.testing.assert_allclose(ends[1][0], ends[0][0], rtol=1e-9)
     np.testing.assert_allclose(ends[1][1], ends[0][1], rtol=1e-9)
+
+
+# Numbers in every operand position of every kind of operation: with params=None they are
+# constants, so the tape's array kernels and the compiled source meet them as floats.
+_CONSTANT_PLACES: dict[str, Callable[[Any], Any]] = {
+    "sum, first": lambda x: am.sum([0.5, x, x * 2.0]),
+    "sum, last": lambda x: am.sum([x, 0.5]),
+    "max, first": lambda x: am.max([0.5, x]),
+    "max, middle": lambda x: am.max([x * 0.1, 2.0, x]),
+    "dot, weights": lambda x: am.dot([1.5, -2.0], [x, x * x]),
+    "dot, inputs and bias": lambda x: am.dot([x, x * 3.0], [1.5, -2.0], 0.25),
+    "xlogy, x": lambda x: am.xlogy(2.0, x),
+    "xlogy, y": lambda x: am.xlogy(x, 3.0),
+    "pow, base": lambda x: 2.0**x,
+    "pow, exponent": lambda x: x**3,
+    "div, numerator": lambda x: 1.0 / x,
+    "div, denominator": lambda x: x / 4.0,
+    "sub, left": lambda x: 1.0 - x,
+    "abs and relu": lambda x: (x - 1.0).abs() + (1.0 - x).relu(),
+}
+
+
+@pytest.mark.parametrize("f", list(_CONSTANT_PLACES.values()), ids=list(_CONSTANT_PLACES))
+def test_constants_in_any_operand_place_agree_with_the_scalar_engine(
+    f: Callable[[Any], Any],
+) -> None:
+    X = np.array([0.3, 1.7, 2.5])
+    tape, compiled = am.trace(f, 1.0), am.compile(f, 1.0)
+    assert len(tape.params) == len(compiled.params) == 0
+    batch = tape.grad(X, reduction="none")
+    for row, x in enumerate(X.tolist()):
+        v = am.Value(x)
+        out = f(v)
+        expected = am.gradients(out, v)
+        one = compiled.grad(x)
+        assert batch.output[row] == pytest.approx(out.data, rel=1e-12)
+        assert one.output == pytest.approx(out.data, rel=1e-12)
+        assert batch.inputs[0][row] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+        assert one.inputs[0] == pytest.approx(expected, rel=1e-12, abs=1e-15)
