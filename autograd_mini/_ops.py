@@ -620,6 +620,8 @@ def _div_error(a: float, b: float) -> Exception:
 
 def _power_valid(base: Any, exponent: Any) -> Any:
     """0 to a negative power and a negative base to a fractional power are not real."""
+    if type(exponent) is float and exponent >= 0.0 and exponent.is_integer():
+        return True  # x ** 2's case, first: every base is valid
     whole = (exponent % 1 == 0) | (exponent - exponent != 0)  # ±inf and NaN count as whole
     if whole is True and exponent >= 0:  # one number such as x ** 2's: every base is valid
         return True
@@ -643,7 +645,15 @@ def _constant_power_partial(out: Any, x: Any, n: Any) -> Any:
     n = data_of(n)
     if type(n) is float and n == 0.0:
         return 0.0
-    return n * x ** (n - 1.0)
+    return n * _raised(x, n - 1.0)
+
+
+def _raised(base: Any, exponent: Any) -> Any:
+    """base ** exponent in a partial: on floats an overflow gives ±inf (`_power`), as
+    everywhere else, instead of Python's OverflowError."""
+    if type(base) is float and type(exponent) is float:
+        return _power(base, exponent)
+    return base**exponent
 
 
 # ==== the built-in operations ==========================================================
@@ -674,7 +684,7 @@ power = defop(  # x ** n for a number n: the exponent is a setting, not differen
 pow_ = defop(  # a ** b with b a Value
     "**",
     _power,
-    lambda out, a, b: b * a ** (b - 1.0),
+    lambda out, a, b: b * _raised(a, b - 1.0),
     lambda out, a, b: out * log(a),  # d(a^b)/db = a^b · ln a
     domain=lambda a, b: (a > 0) | (a != a),
     domain_error=_pow_error,
@@ -834,7 +844,7 @@ ACTIVATIONS: Mapping[str, UnaryFunction | None] = MappingProxyType(
 (``"linear"``: none, the weighted input z itself). nn, textbook, render and the command
 line all read this one table."""
 
-ADD, SUB, MUL, DIV, NEG = (_table[name] for name in ("+", "-", "*", "/", "neg"))
+ADD, SUB, MUL, DIV, NEG, POWER = (_table[name] for name in ("+", "-", "*", "/", "neg", "**n"))
 SUM, DOT, MAX = _table["sum"], _table["dot"], _table["max"]
 SUM.path, DOT.path = SUM_PATH, DOT_PATH  # backprop's loop has a fast branch for each
 

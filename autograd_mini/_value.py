@@ -170,9 +170,18 @@ class Value:
         return out
 
     def __pow__(self, exponent: Value | float) -> Value:
-        if not isinstance(exponent, Value) and not is_real(exponent):
+        if type(exponent) is float or type(exponent) is int:  # x ** 2: half the generic cost
+            n = constant(exponent)
+            base, power, op = self.data, n.data, _ops.POWER
+            if op.domain is not None and not op.domain(base, power):
+                raise op.domain_error(base, power)
+            return new_node(op.forward(base, power), op, self, n)
+        if isinstance(exponent, Value):
+            out: Value = _ops.pow_(self, exponent)
+        elif is_real(exponent):
+            out = _ops.power(self, exponent)
+        else:
             return NotImplemented
-        out: Value = (_ops.pow_ if isinstance(exponent, Value) else _ops.power)(self, exponent)
         return out
 
     def __neg__(self) -> Value:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import re
 import sys
 from collections.abc import Callable
 
@@ -557,3 +558,31 @@ def test_fast_dot_backward_agrees_with_the_dot_rule(
     checked = am.gradients(z_checked, leaves)
     expected = [3.0 * b for _, b in pairs] + [3.0 * a for a, _ in pairs] + [3.0] * len(b)
     assert fast == by_rule == checked == expected
+
+
+def test_a_number_power_made_by_the_operator_equals_the_rule_tables_function() -> None:
+    # `x ** n` builds its node itself (the fast path); the table's own function is the
+    # reference: same value, same node, same errors, same gradient
+    from autograd_mini import _ops
+
+    for base in (2.0, -2.0, 0.0, -0.0, 0.5, math.inf, math.nan):
+        for n in (2, 3, 2.0, 0, -1, -2.0, 0.5, 1e308, math.inf, -math.inf, math.nan):
+            x, y = Value(base), Value(base)
+            try:
+                expected = _ops.power(y, n)
+            except (ArithmeticError, ValueError) as error:  # outside the domain
+                with pytest.raises(type(error), match=re.escape(str(error))):
+                    x**n
+                continue
+            got = x**n
+            assert got.op == expected.op == "**n"
+            assert str(got.data) == str(expected.data)
+            assert str(got.parents[1].data) == str(float(n))
+            outcomes = []
+            for node, leaf in ((got, x), (expected, y)):
+                try:  # a derivative may be undefined where the power is not (0 ** 0.5)
+                    node.backward()
+                    outcomes.append(str(leaf.grad))
+                except ArithmeticError as error:
+                    outcomes.append(f"{type(error).__name__}: {error}")
+            assert outcomes[0] == outcomes[1], (base, n)

@@ -431,3 +431,15 @@ def test_a_transform_running_in_another_thread_does_not_nest_this_ones() -> None
     finally:
         done.set()
         other.join()
+
+
+def test_a_power_whose_derivative_overflows_gives_inf_not_an_error() -> None:
+    # n·x^(n − 1) for x = 2, n = 1e308 is beyond the floats: inf, as the forward gives
+    x = Value(2.0)
+    y = x**1e308
+    y.backward()
+    assert y.data == x.grad == math.inf
+    a, b = Value(2.0), Value(1e308)
+    z = a**b
+    z.backward()
+    assert z.data == a.grad == b.grad == math.inf
