@@ -620,11 +620,9 @@ def _div_error(a: float, b: float) -> Exception:
 
 def _power_valid(base: Any, exponent: Any) -> Any:
     """0 to a negative power and a negative base to a fractional power are not real."""
-    if type(exponent) is float and exponent >= 0.0 and exponent.is_integer():
-        return True  # x ** 2's case, first: every base is valid
+    if isinstance(exponent, float) and exponent >= 0.0 and exponent.is_integer():
+        return True  # one number such as x ** 2's, first: every base is valid
     whole = (exponent % 1 == 0) | (exponent - exponent != 0)  # ±inf and NaN count as whole
-    if whole is True and exponent >= 0:  # one number such as x ** 2's: every base is valid
-        return True
     return ((base != 0) | (exponent >= 0)) & ((base >= 0) | (base != base) | whole)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import math
 
 import pytest
@@ -84,6 +85,9 @@ def test_has_aux_returns_the_aux_beside_the_gradient_of_the_output_only() -> Non
         4.0,
         [6.0, (2.0, {"k": 2.0})],
     )
+    point = collections.namedtuple("point", "x y")
+    _, aux = am.grad(lambda x: (x * x, point(x, x + 1.0)), has_aux=True)(2.0)
+    assert aux == point(2.0, 3.0) and type(aux) is point
 
     def outer(y: am.Value) -> am.Value:
         _, aux = am.grad(lambda x: (x * y, x * y * y), has_aux=True)(2.0)
